@@ -1,0 +1,34 @@
+# Mera: the two commands of the README, and a few helpers.
+#   make demo   — set up, check the rules, calculate the example households
+#   make test   — set up, run the whole test suite
+# Both create the local virtual environment .venv when it is missing.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] <= (3, 12), "Mera needs Python 3.11 or 3.12 (durable-rules does not build on 3.13)"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/mera rules check
+	@for f in examples/households/*.yaml; do \
+		echo; $(BIN)/mera calc --household $$f --all || exit 1; \
+	done
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/mera bench calc
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,3 @@
+"""Mera's `registry` package: filled by a later issue (see README, "Status")."""
+
+__all__: list[str] = []

@@ -1,0 +1,64 @@
+"""Shared fixtures: the shipped rules, example households, Hypothesis profiles, golden files,
+and the PostgreSQL URL (required under CI=true)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+ROOT = Path(__file__).resolve().parents[1]
+RULES_DIR = ROOT / "rules"
+EXAMPLES_DIR = ROOT / "examples"
+
+# Deterministic on a noisy 2-core machine: no deadline, fixed seed derivation under CI.
+settings.register_profile(
+    "ci",
+    max_examples=100,
+    deadline=None,
+    derandomize=True,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite golden files, then read the diff")
+
+
+@pytest.fixture(scope="session")
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture(scope="session")
+def rules():  # type: ignore[no-untyped-def]
+    """The shipped rules, loaded and checked once."""
+    from engine import load_ruleset
+
+    return load_ruleset(RULES_DIR)
+
+
+@pytest.fixture
+def rules_copy(tmp_path: Path) -> Path:
+    """A private copy of the shipped rules folder, to break and mend."""
+    target = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The test PostgreSQL URL. Under CI=true it must be set and reachable: fail, never skip."""
+    url = os.environ.get("MERA_TEST_DATABASE_URL")
+    in_ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+    if not url:
+        if in_ci:
+            pytest.fail("CI=true but MERA_TEST_DATABASE_URL is not set: the PostgreSQL tests must run")
+        pytest.skip("MERA_TEST_DATABASE_URL is not set (PostgreSQL tests run in CI)")
+    return url

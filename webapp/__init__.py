@@ -1,0 +1,3 @@
+"""Mera's `webapp` package: filled by a later issue (see README, "Status")."""
+
+__all__: list[str] = []
