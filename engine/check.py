@@ -576,4 +576,8 @@ def check_all(params: ParameterSet, library: dict[str, Variable], measures: Iter
     checker.check_library()
     for measure in measures:
         checker.check_measure(measure)
-    return checker.errors
+    # Versions share the formulas they do not override: report each problem once.
+    unique: dict[tuple[str, str, int, int, str], RuleError] = {}
+    for error in checker.errors:
+        unique.setdefault((error.code, error.span.path, error.span.line, error.span.col, error.message), error)
+    return list(unique.values())
