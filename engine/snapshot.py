@@ -205,6 +205,17 @@ def _validator():  # type: ignore[no-untyped-def]
     return jsonschema.Draft202012Validator(schema())
 
 
+@cache
+def _fast_validator():  # type: ignore[no-untyped-def]
+    """A compiled validator for the common case (valid input); about 10x faster than jsonschema.
+
+    When it refuses, jsonschema walks the input again to name every bad field, not just one.
+    """
+    import fastjsonschema
+
+    return fastjsonschema.compile(schema(), use_formats=False)  # dates are parsed, and named, below
+
+
 def _path_text(path: list[Any], data: Any) -> str:
     parts: list[str] = []
     node = data
@@ -282,9 +293,13 @@ def parse_snapshot(data: Mapping[str, Any]) -> Snapshot:
 
     Raises :class:`SnapshotError` naming the path of every bad field, not just the first.
     """
-    problems = _schema_problems(data)
-    if problems:
-        raise SnapshotError(problems)
+    import fastjsonschema
+
+    try:
+        _fast_validator()(data)
+    except fastjsonschema.JsonSchemaValueException:
+        problems = _schema_problems(data) or [("(snapshot)", "does not match the snapshot schema")]
+        raise SnapshotError(problems) from None
     problems = []
     members: list[Member] = []
     seen: set[str] = set()

@@ -32,6 +32,7 @@ DECIMAL_CONTEXT = decimal.Context(
     traps=[decimal.DivisionByZero, decimal.InvalidOperation, decimal.Overflow],
 )
 ZERO = Decimal(0)
+_MISSING = object()
 
 
 class Frame:
@@ -39,6 +40,7 @@ class Frame:
 
     __slots__ = (
         "as_of",
+        "cache",
         "compiled",
         "loops",
         "period",
@@ -65,15 +67,15 @@ class Frame:
         self.loops: dict[str, Any] = {}
         self.step: StepBuilder | None = None
         self.variable_steps: list = []
+        self.cache: dict = {}  # per-evaluation memo for functions that read many facts
 
     def read(self, path: str, value: Any) -> None:
         if self.step is not None:
             self.step.read(path, value)
 
     def variable(self, name: str) -> Any:
-        if name in self.values:
-            value = self.values[name]
-        else:
+        value = self.values.get(name, _MISSING)
+        if value is _MISSING:
             variable = self.variables[name]
             caller, saved_loops = self.step, self.loops
             self.loops = {}  # a variable means the same wherever it is used
@@ -221,8 +223,8 @@ def _binop(node: ast.BinOp, loops: frozenset[str]) -> Compiled:
     def run(f: Frame) -> Any:
         a = left(f)
         b = right(f)
-        if isinstance(a, Unknown) or isinstance(b, Unknown):
-            return merge_unknowns([v for v in (a, b) if isinstance(v, Unknown)])
+        if type(a) is Unknown or type(b) is Unknown:
+            return merge_unknowns([v for v in (a, b) if type(v) is Unknown])
         try:
             if op == "+":
                 return a + b
@@ -274,8 +276,8 @@ def _compare(node: ast.Compare, loops: frozenset[str]) -> Compiled:
     def run(f: Frame) -> Any:
         a = left(f)
         b = right(f)
-        if isinstance(a, Unknown) or isinstance(b, Unknown):
-            return merge_unknowns([v for v in (a, b) if isinstance(v, Unknown)])
+        if type(a) is Unknown or type(b) is Unknown:
+            return merge_unknowns([v for v in (a, b) if type(v) is Unknown])
         return test(a, b)
 
     return run
@@ -315,7 +317,8 @@ def _aggregate(node: ast.Aggregate, loops: frozenset[str]) -> Compiled:
                 f.loops[var] = item
                 child = None
                 if outer is not None:
-                    child = StepBuilder("item", getattr(item, "path", str(item)))
+                    label = item.path if hasattr(item, "path") else str(item)
+                    child = StepBuilder("item", label)
                     f.step = child
                 keep = condition(f) if condition is not None else True
                 value: Any = None
@@ -407,18 +410,27 @@ def _call(node: ast.Call, loops: frozenset[str]) -> Compiled:
     args = [compile_expr(arg, loops) for arg in node.args]
     keywords = [(name, compile_expr(value, loops)) for name, value in node.keywords]
     implicit_person = function.person_first and len(node.args) == len(function.args)
+    arithmetic = (decimal.DivisionByZero, decimal.InvalidOperation, decimal.Overflow, ZeroDivisionError)
 
     def run(f: Frame) -> Any:
-        values = [arg(f) for arg in args]
-        named = {name: value(f) for name, value in keywords}
-        unknown = [v for v in (*values, *named.values()) if isinstance(v, Unknown)]
-        if unknown:
-            return merge_unknowns(unknown)
-        if implicit_person:
-            values.insert(0, f.subject)
+        values = [f.subject] if implicit_person else []
+        unknown = None
+        for arg in args:
+            value = arg(f)
+            if type(value) is Unknown:
+                unknown = value if unknown is None else unknown.merge(value)
+            values.append(value)
+        named = {}
+        for name, compiled in keywords:
+            value = compiled(f)
+            if type(value) is Unknown:
+                unknown = value if unknown is None else unknown.merge(value)
+            named[name] = value
+        if unknown is not None:
+            return unknown
         try:
             return implementation(f, node, *values, **named)
-        except (decimal.DivisionByZero, decimal.InvalidOperation, decimal.Overflow, ZeroDivisionError) as exc:
+        except arithmetic as exc:
             raise _arith_error(exc, node) from None
 
     return run

@@ -280,21 +280,33 @@ def _income_unknown(person: Member, window: Window) -> Unknown | None:
     return Unknown.of(f"{person.path}.incomes", "incomes", f"за {missing}")
 
 
-def _monthly(person: Member, month: Month, kinds, exclude) -> Decimal:  # type: ignore[no-untyped-def]
-    total = ZERO
-    for kind, amount in person.incomes.get(month, {}).items():
-        if (kinds is None or kind in kinds) and (exclude is None or kind not in exclude):
-            total += amount
-    return total
+def _monthly_totals(f, person: Member, window: Window, kinds, exclude) -> tuple[Decimal, ...]:  # type: ignore[no-untyped-def]
+    """The person's income of the chosen kinds for each month of a window, cached per evaluation
+    (the same window is summed by several steps of one measure)."""
+    key = (person.id, window.first.index, window.last.index, kinds, exclude)
+    cached = f.cache.get(key)
+    if cached is None:
+        totals = []
+        incomes = person.incomes
+        for index in range(window.first.index, window.last.index + 1):
+            total = ZERO
+            by_kind = incomes.get(Month.from_index(index))
+            if by_kind:
+                for kind, amount in by_kind.items():
+                    if (kinds is None or kind in kinds) and (exclude is None or kind not in exclude):
+                        total += amount
+            totals.append(total)
+        cached = f.cache[key] = tuple(totals)
+    return cached
 
 
 def _income(f, node, person, window, kinds=None, exclude=None):  # type: ignore[no-untyped-def]
     unknown = _income_unknown(person, window)
     if unknown is not None:
         return unknown
-    total = sum((_monthly(person, m, kinds, exclude) for m in window.months()), ZERO)
-    label = f"{person.path}.incomes за {window}" + (f" ({', '.join(kinds)})" if kinds else "")
-    f.read(label, total)
+    total = sum(_monthly_totals(f, person, window, kinds, exclude), ZERO)
+    if f.step is not None:
+        f.step.read(f"{person.path}.incomes за {window}" + (f" ({', '.join(kinds)})" if kinds else ""), total)
     return total
 
 
@@ -302,8 +314,9 @@ def _income_months(f, node, person, window, kinds=None, exclude=None):  # type: 
     unknown = _income_unknown(person, window)
     if unknown is not None:
         return unknown
-    result = Decimal(sum(1 for m in window.months() if _monthly(person, m, kinds, exclude) > 0))
-    f.read(f"{person.path}.incomes: месяцев с доходом за {window}", result)
+    result = Decimal(sum(1 for total in _monthly_totals(f, person, window, kinds, exclude) if total > 0))
+    if f.step is not None:
+        f.step.read(f"{person.path}.incomes: месяцев с доходом за {window}", result)
     return result
 
 
