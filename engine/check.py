@@ -467,8 +467,9 @@ class Checker:
 
     def _result(self, function: Function, node: ast.Call, args: list[ast.Expr], types: list[Type]) -> Type:
         name = function.name
-        if name in ("param", "bracket", "marginal"):
-            return self._param_result(function, node, args, types)
+        if name in ("param", "bracket", "marginal", "param_exists"):
+            found = self._param_result(function, node, args, types)
+            return BOOL if name == "param_exists" else found
         if (
             name == "round"
             and len(args) > 1
@@ -525,20 +526,26 @@ class Checker:
             )
             return ANY
         parameter = self.params[name]
-        if function.name == "param":
-            if len(args) - 1 != len(parameter.keys):
-                keys = ", ".join(k.name for k in parameter.keys) or "no keys"
-                self.error(
-                    "param-keys",
-                    f"parameter {name} takes {len(parameter.keys)} key(s) ({keys}), got {len(args) - 1}",
-                    node.span,
-                )
-            if parameter.kind == "scale":
-                self.error("param-kind", f"{name} is a scale: use bracket() or marginal()", node.span)
-        elif parameter.kind != "scale":
+        given = len(args) - (1 if function.name in ("param", "param_exists") else 2)
+        if given != len(parameter.keys):
+            keys = ", ".join(k.name for k in parameter.keys) or "no keys"
+            self.error(
+                "param-keys",
+                f"parameter {name} takes {len(parameter.keys)} key(s) ({keys}), got {max(given, 0)}",
+                node.span,
+            )
+        if function.name == "param" and parameter.kind == "scale":
+            self.error("param-kind", f"{name} is a scale: use bracket() or marginal()", node.span)
+        elif function.name in ("bracket", "marginal") and parameter.kind != "scale":
             self.error("param-kind", f"{name} is not a scale: use param()", node.span)
         first = parameter.first_date()
-        if self.valid_from is not None and first > self.valid_from and not any(k == "at" for k, _ in node.keywords):
+        checks_coverage = function.name != "param_exists"
+        if (
+            checks_coverage
+            and self.valid_from is not None
+            and first > self.valid_from
+            and not any(k == "at" for k, _ in node.keywords)
+        ):
             self.error(
                 "param-coverage",
                 f"parameter {name} starts on {first}, but this rule applies from {self.valid_from}",

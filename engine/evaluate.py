@@ -8,6 +8,7 @@ refusal reasons, the missing facts with the documents that would supply them, an
 
 from __future__ import annotations
 
+import contextlib
 import decimal
 import re
 from datetime import date
@@ -327,6 +328,16 @@ class _Evaluation:
             return None
         return schedule
 
+    def _trace_unused_variables(self) -> None:
+        """Show the measure's own variables the result did not need (a normative area shown for
+        reference, say), so the trace of a granted measure is complete. They cannot change it."""
+        frame = self.frame
+        assert frame is not None and self.version is not None
+        for name in self.version.variables:
+            if name not in frame.values:
+                with contextlib.suppress(EvaluationError):  # the step carries the error as its note
+                    frame.variable(name)
+
     def _missing(self, unknown: Unknown) -> tuple[MissingFact, ...]:
         facts = []
         for fact in sorted(unknown.facts):
@@ -416,9 +427,8 @@ class _Evaluation:
                 if isinstance(value, Unknown):
                     return result("undetermined", missing=self._missing(value))
                 if value is False:
-                    return result(
-                        "ineligible", reasons=("мера не назначается этому члену семьи",), failed=("applies_to",)
-                    )
+                    reason = self.version.applies_to_reason or "мера не назначается этому члену семьи"
+                    return result("ineligible", reasons=(reason,), failed=("applies_to",))
             outcome = self._condition(self.version.eligibility, steps)
             if outcome.value is False:
                 return result("ineligible", reasons=tuple(outcome.reasons), failed=tuple(outcome.failed))
@@ -434,6 +444,8 @@ class _Evaluation:
                 note = f"округление {self.version.rounding.name}: {text_value(raw)} → {text_value(amount)}"
                 steps.append(_with_note(step, note, amount))
             schedule = self._schedule(steps)
+            if self.tracing:
+                self._trace_unused_variables()
             return result("eligible", amount=amount, schedule=schedule)
         except EvaluationError as exc:
             return result("error", error=str(exc))

@@ -101,19 +101,31 @@ _define(
 )
 _define(
     Function(
+        "param_exists",
+        (Arg("name", (TEXT,), literal=True), Arg("key", (TEXT, NUMBER), required=False)),
+        BOOL,
+        "whether the parameter has a value for these keys on `at` (to refuse readably instead of failing)",
+        variadic=True,
+        keyword_only=(Arg("at", (DATE,), required=False),),
+    )
+)
+_define(
+    Function(
         "bracket",
-        (Arg("name", (TEXT,), literal=True), Arg("x", NUMERIC)),
+        (Arg("name", (TEXT,), literal=True), Arg("x", NUMERIC), Arg("key", (TEXT, NUMBER), required=False)),
         ANY,
-        "the value of the scale bracket containing x",
+        "the value of the scale bracket containing x (keys after x for a keyed scale)",
+        variadic=True,
         keyword_only=(Arg("at", (DATE,), required=False),),
     )
 )
 _define(
     Function(
         "marginal",
-        (Arg("name", (TEXT,), literal=True), Arg("x", NUMERIC)),
+        (Arg("name", (TEXT,), literal=True), Arg("x", NUMERIC), Arg("key", (TEXT, NUMBER), required=False)),
         ANY,
-        "sum of each bracket's rate times the part of x inside it",
+        "sum of each bracket's rate times the part of x inside it (keys after x for a keyed scale)",
+        variadic=True,
         keyword_only=(Arg("at", (DATE,), required=False),),
     )
 )

@@ -127,6 +127,7 @@ class MeasureVersion:
     rounding: Rounding
     schedule: ScheduleSpec
     applies_to: Formula | None
+    applies_to_reason: str | None
     span: Span = field(compare=False)
 
 
@@ -372,8 +373,16 @@ class MeasureLoader:
         if "schedule" in node:
             schedule = self.schedule(node.get("schedule"), node.span) or schedule
         applies_to = previous.applies_to if previous else None
+        applies_to_reason = previous.applies_to_reason if previous else None
         if "applies_to" in node:
-            applies_to = self.formula(node.get("applies_to"), "applies_to", node.span)
+            target = node.get("applies_to")
+            if isinstance(target, Mapping):  # {when: <formula>, reason: <text>}
+                r.keys(target, ("when", "reason"), ("when",), "applies_to")
+                applies_to = self.formula(target.get("when"), "applies_to", target.span)
+                applies_to_reason = r.text(target.get("reason"), "reason", target.span) if "reason" in target else None
+            else:
+                applies_to = self.formula(target, "applies_to", node.span)
+                applies_to_reason = None
         if "legal_basis" in node and previous is not None:
             legal_basis = r.text(node.get("legal_basis"), "legal_basis", node.span) or legal_basis
         elif previous is not None:
@@ -381,7 +390,16 @@ class MeasureLoader:
         if len(r.errors) > before or eligibility is None or amount is None:
             return None
         return MeasureVersion(
-            effective, legal_basis, variables, eligibility, amount, rounding, schedule, applies_to, node.span
+            effective,
+            legal_basis,
+            variables,
+            eligibility,
+            amount,
+            rounding,
+            schedule,
+            applies_to,
+            applies_to_reason,
+            node.span,
         )
 
     def condition(self, node: Node | None, where: str, span: Span) -> Condition | None:

@@ -171,7 +171,7 @@ class Parameter:
             found = self.table.get(resolved)
             if found is None:
                 known = ", ".join("/".join(k) for k in sorted(self.table)[:12])
-                raise ParameterNotFoundError(self.name, on, f"no entry for this key (known: {known})", key)
+                raise ParameterNotFoundError(self.name, on, f"no entry for this key (known: {known})", resolved)
             series = found
             key = resolved
         value = series.at(on)

@@ -33,6 +33,7 @@ DECIMAL_CONTEXT = decimal.Context(
 )
 ZERO = Decimal(0)
 _MISSING = object()
+_ABSENT = object()
 
 
 class Frame:
@@ -303,6 +304,7 @@ def _aggregate(node: ast.Aggregate, loops: frozenset[str]) -> Compiled:
     element = compile_expr(node.element, inner)
     condition = compile_expr(node.condition, inner) if node.condition is not None else None
     var, func = node.var, node.func
+    settles = {"any": True, "all": False}.get(func, _ABSENT)
 
     def run(f: Frame) -> Any:
         items = source(f)
@@ -335,6 +337,8 @@ def _aggregate(node: ast.Aggregate, loops: frozenset[str]) -> Compiled:
                     if keep is not False:
                         outer.children.append(child.finish(value))
                     f.step = outer
+                if value is settles:  # any() found a True, all() a False: the rest cannot matter
+                    break
         finally:
             f.step = outer
             if saved is _ABSENT:
@@ -363,9 +367,6 @@ def _aggregate(node: ast.Aggregate, loops: frozenset[str]) -> Compiled:
         return min(kept) if func == "min" else max(kept)
 
     return run
-
-
-_ABSENT = object()
 
 
 def _list_comp(node: ast.ListComp, loops: frozenset[str]) -> Compiled:

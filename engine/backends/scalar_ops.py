@@ -135,16 +135,30 @@ def _param(f, node, name, *keys, at=None):  # type: ignore[no-untyped-def]
     return _lookup(f, node, name, keys, at).value
 
 
-def _bracket(f, node, name, x, at=None):  # type: ignore[no-untyped-def]
-    scale = _lookup(f, node, name, (), at).value
+def _param_exists(f, node, name, *keys, at=None):  # type: ignore[no-untyped-def]
+    parameter = f.ruleset.params[name]
+    on = at if at is not None else f.as_of
+    try:
+        parameter.lookup(on, tuple(_key_text(k) for k in keys))
+    except ParameterNotFoundError:
+        result = False
+    else:
+        result = True
+    if f.step is not None:
+        f.step.read(f"{name}[{', '.join(_key_text(k) for k in keys)}] есть на {on.isoformat()}", result)
+    return result
+
+
+def _bracket(f, node, name, x, *keys, at=None):  # type: ignore[no-untyped-def]
+    scale = _lookup(f, node, name, keys, at).value
     value = bracket_value(scale, x)
     if value is None:
         raise EvaluationError(f"{x} is below the first bracket of {name}", node.span)
     return value
 
 
-def _marginal(f, node, name, x, at=None):  # type: ignore[no-untyped-def]
-    return marginal_value(_lookup(f, node, name, (), at).value, x)
+def _marginal(f, node, name, x, *keys, at=None):  # type: ignore[no-untyped-def]
+    return marginal_value(_lookup(f, node, name, keys, at).value, x)
 
 
 def _age(f, node, person, on):  # type: ignore[no-untyped-def]
@@ -358,6 +372,7 @@ IMPLEMENTATIONS: dict[str, Callable[..., Any]] = {
     "clamp": _clamp,
     "round": _round,
     "param": _param,
+    "param_exists": _param_exists,
     "bracket": _bracket,
     "marginal": _marginal,
     "age": _age,

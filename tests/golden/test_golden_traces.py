@@ -17,6 +17,12 @@ from tests.conftest import EXAMPLES_DIR
 GOLDEN = Path(__file__).parent / "traces"
 CASES = [
     ("unified_child_allowance_samara_2026", "samara_family_two_children.yaml", "unified_child_allowance", "2026-03"),
+    (
+        "housing_utilities_subsidy_samara_2026",
+        "samara_family_two_children.yaml",
+        "housing_utilities_subsidy",
+        "2026-03",
+    ),
 ]
 
 
