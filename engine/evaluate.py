@@ -74,16 +74,17 @@ def evaluate_all(
     month = _as_month(period)
     codes = measures if measures is not None else sorted(ruleset.measures)
     results = []
+    cache: dict = {}  # one household: what its facts give is computed once for all measures
     with decimal.localcontext(DECIMAL_CONTEXT):
         for code in codes:
             definition = ruleset.measure(code)
             if definition.entity == "household":
                 subject = snapshot.member(person) if person else snapshot.applicant
-                results.append(_Evaluation(ruleset, snapshot, definition, month, subject, trace).run())
+                results.append(_Evaluation(ruleset, snapshot, definition, month, subject, trace, cache).run())
                 continue
             members = [snapshot.member(person)] if person else list(snapshot.members)
             for member in members:
-                evaluation = _Evaluation(ruleset, snapshot, definition, month, member, trace)
+                evaluation = _Evaluation(ruleset, snapshot, definition, month, member, trace, cache)
                 if person is None and evaluation.applies() is False:
                     continue
                 results.append(evaluation.run())
@@ -92,7 +93,14 @@ def evaluate_all(
 
 class _Evaluation:
     def __init__(
-        self, ruleset: RuleSet, snapshot: Snapshot, measure: Measure, month: Month, subject: Member, tracing: bool
+        self,
+        ruleset: RuleSet,
+        snapshot: Snapshot,
+        measure: Measure,
+        month: Month,
+        subject: Member,
+        tracing: bool,
+        cache: dict | None = None,
     ):
         self.ruleset = ruleset
         self.snapshot = snapshot
@@ -114,7 +122,7 @@ class _Evaluation:
         if self.version is not None:
             variables = {**ruleset.library, **self.version.variables}
             self.frame = Frame(
-                ruleset, snapshot, subject, self.period, self.as_of, variables, program_for(ruleset), tracing
+                ruleset, snapshot, subject, self.period, self.as_of, variables, program_for(ruleset), tracing, cache
             )
 
     # -- pieces ---------------------------------------------------------------------------------

@@ -148,6 +148,14 @@ _define(
     )
 )
 _define(Function("add_days", (Arg("value", (DATE,)), Arg("days", (NUMBER,))), DATE, "a date shifted by days"))
+_define(
+    Function(
+        "days_between",
+        (Arg("start", (DATE,)), Arg("end", (DATE,))),
+        NUMBER,
+        "calendar days from start to end (end − start; add 1 to count both ends)",
+    )
+)
 _define(Function("start_of_month", (Arg("value", (DATE, MONTH)),), DATE, "the first day of the month"))
 _define(Function("end_of_month", (Arg("value", (DATE, MONTH)),), DATE, "the last day of the month"))
 _define(Function("month", (Arg("value", (DATE, TEXT)),), MONTH, "the month of a date, or a literal 'YYYY-MM'"))
@@ -174,6 +182,15 @@ _define(
         (Arg("code", (TEXT,)), Arg("on", (DATE,))),
         BOOL,
         "whether the person holds an entitlement category on a date",
+        person_first=True,
+    )
+)
+_define(
+    Function(
+        "category_start",
+        (Arg("code", (TEXT,)), Arg("on", (DATE,))),
+        DATE,
+        "the first day of the category period covering a date (guard with has_category)",
         person_first=True,
     )
 )
@@ -219,6 +236,24 @@ _define(
         (Arg("on", (DATE,)),),
         NUMBER,
         "weeks of pregnancy on a date (from the registration record)",
+        person_first=True,
+    )
+)
+_define(
+    Function(
+        "pregnancy_registered_on",
+        (),
+        DATE,
+        "the date the pregnancy was registered with the clinic (guard with is_pregnant)",
+        person_first=True,
+    )
+)
+_define(
+    Function(
+        "expected_birth",
+        (),
+        DATE,
+        "the expected date of birth from the pregnancy record; unknown when the record has none",
         person_first=True,
     )
 )

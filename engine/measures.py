@@ -53,6 +53,8 @@ MEASURE_KEYS = (
 VERSION_KEYS = ("legal_basis", "variables", "eligibility", "amount", "rounding", "schedule", "applies_to", "notes")
 # Kinds of facts a snapshot can lack; evidence maps them to the documents that supply them.
 FACT_KINDS = (
+    "categories",
+    "pregnancy",
     "incomes",
     "no_income_reasons",
     "property",

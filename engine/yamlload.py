@@ -45,6 +45,7 @@ class Scalar:
     span: Span
     start: int = field(repr=False)  # character offset of the scalar in the source
     end: int = field(repr=False)
+    offsets_cache: list[int] | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_plain(self) -> bool:
@@ -59,7 +60,14 @@ class Scalar:
         source = self.span.source
         if source is None:
             return self.span
-        offsets = self._offsets()
+        if self.span.line == self.span.end_line and self.end - self.start == len(self.text):
+            # A plain one-line scalar: the text is the source itself.
+            line, col = self.span.line, self.span.col
+            return Span(source.path, line, col + start, line, col + max(end, start + 1), source)
+        offsets = self.offsets_cache
+        if offsets is None:
+            offsets = self._offsets()
+            object.__setattr__(self, "offsets_cache", offsets)
         begin = offsets[min(start, len(offsets) - 1)]
         finish = offsets[min(max(end - 1, start), len(offsets) - 1)] + 1
         return source.span(begin, finish)

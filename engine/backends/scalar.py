@@ -55,7 +55,7 @@ class Frame:
         "variables",
     )
 
-    def __init__(self, ruleset, snapshot, subject, period, as_of, variables, compiled, tracing):  # type: ignore[no-untyped-def]
+    def __init__(self, ruleset, snapshot, subject, period, as_of, variables, compiled, tracing, cache=None):  # type: ignore[no-untyped-def]
         self.ruleset = ruleset
         self.snapshot = snapshot
         self.subject = subject
@@ -68,7 +68,9 @@ class Frame:
         self.loops: dict[str, Any] = {}
         self.step: StepBuilder | None = None
         self.variable_steps: list = []
-        self.cache: dict = {}  # per-evaluation memo for functions that read many facts
+        # Memo of pure functions of the snapshot (incomes by month ...), shared by the measures
+        # evaluated for one household.
+        self.cache: dict = {} if cache is None else cache
 
     def read(self, path: str, value: Any) -> None:
         if self.step is not None:

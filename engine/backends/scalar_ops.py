@@ -186,6 +186,10 @@ def _add_days(f, node, value, days):  # type: ignore[no-untyped-def]
     return value + timedelta(days=_int(days, "add_days(): the number of days", node.span))
 
 
+def _days_between(f, node, start, end):  # type: ignore[no-untyped-def]
+    return Decimal((end - start).days)
+
+
 def _start_of_month(f, node, value):  # type: ignore[no-untyped-def]
     return value.start if isinstance(value, Month) else value.replace(day=1)
 
@@ -224,6 +228,18 @@ def _has_category(f, node, person, code, on):  # type: ignore[no-untyped-def]
     result = _holds(person, code, on)
     f.read(f"{person.path}.categories[{code}] на {on.isoformat()}", result)
     return result
+
+
+def _category_start(f, node, person, code, on):  # type: ignore[no-untyped-def]
+    for period in person.categories:
+        if period.code == code and ranges_overlap(period.start, period.end, on):
+            if period.start is None:
+                return Unknown.of(f"{person.path}.categories[{code}].from", "categories")
+            f.read(f"{person.path}.categories[{code}].from", period.start)
+            return period.start
+    raise EvaluationError(
+        f"category_start(): {person.path} does not hold {code!r} on {on}; guard with has_category", node.span
+    )
 
 
 def _categories(f, node, person, on):  # type: ignore[no-untyped-def]
@@ -276,6 +292,26 @@ def _pregnancy_weeks(f, node, person, on):  # type: ignore[no-untyped-def]
     return result
 
 
+def _pregnancy_record(person: Member, node):  # type: ignore[no-untyped-def]
+    if person.pregnancy is None:
+        raise EvaluationError(f"{person.path} has no pregnancy record; guard with is_pregnant", node.span)
+    return person.pregnancy
+
+
+def _pregnancy_registered_on(f, node, person):  # type: ignore[no-untyped-def]
+    result = _pregnancy_record(person, node).registered_on
+    f.read(f"{person.path}.pregnancy.registered_on", result)
+    return result
+
+
+def _expected_birth(f, node, person):  # type: ignore[no-untyped-def]
+    result = _pregnancy_record(person, node).expected_birth
+    if result is None:
+        return Unknown.of(f"{person.path}.pregnancy.expected_birth", "pregnancy")
+    f.read(f"{person.path}.pregnancy.expected_birth", result)
+    return result
+
+
 def _pregnancy_registration_weeks(f, node, person):  # type: ignore[no-untyped-def]
     result = Decimal(person.pregnancy.weeks_at_registration) if person.pregnancy else ZERO
     f.read(f"{person.path}.pregnancy.weeks_at_registration", result)
@@ -301,10 +337,12 @@ def _monthly_totals(f, person: Member, window: Window, kinds, exclude) -> tuple[
     cached = f.cache.get(key)
     if cached is None:
         totals = []
-        incomes = person.incomes
+        incomes = f.cache.get(person.id)
+        if incomes is None:  # the person's incomes by month number, built once per household
+            incomes = f.cache[person.id] = {month.index: by_kind for month, by_kind in person.incomes.items()}
         for index in range(window.first.index, window.last.index + 1):
             total = ZERO
-            by_kind = incomes.get(Month.from_index(index))
+            by_kind = incomes.get(index)
             if by_kind:
                 for kind, amount in by_kind.items():
                     if (kinds is None or kind in kinds) and (exclude is None or kind not in exclude):
@@ -380,6 +418,7 @@ IMPLEMENTATIONS: dict[str, Callable[..., Any]] = {
     "months_between": _months_between,
     "add_months": _add_months,
     "add_days": _add_days,
+    "days_between": _days_between,
     "start_of_month": _start_of_month,
     "end_of_month": _end_of_month,
     "month": _month,
@@ -387,11 +426,14 @@ IMPLEMENTATIONS: dict[str, Callable[..., Any]] = {
     "window": _window,
     "year_window": _year_window,
     "has_category": _has_category,
+    "category_start": _category_start,
     "categories": _categories,
     "disability_group": _disability_group,
     "is_disabled_child": _is_disabled_child,
     "is_pregnant": _is_pregnant,
     "pregnancy_weeks": _pregnancy_weeks,
+    "pregnancy_registered_on": _pregnancy_registered_on,
+    "expected_birth": _expected_birth,
     "pregnancy_registration_weeks": _pregnancy_registration_weeks,
     "income": _income,
     "income_months": _income_months,
