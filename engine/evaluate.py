@@ -54,7 +54,7 @@ def evaluate(
 ) -> Result:
     """Evaluate one measure for a household (and, for person measures, one member)."""
     definition = ruleset.measure(measure)
-    subject = snapshot.member(person) if person else snapshot.applicant
+    subject = _subject(definition, snapshot, person)
     with decimal.localcontext(DECIMAL_CONTEXT):
         return _Evaluation(ruleset, snapshot, definition, _as_month(period), subject, trace).run()
 
@@ -79,7 +79,7 @@ def evaluate_all(
         for code in codes:
             definition = ruleset.measure(code)
             if definition.entity == "household":
-                subject = snapshot.member(person) if person else snapshot.applicant
+                subject = _subject(definition, snapshot, person)
                 results.append(_Evaluation(ruleset, snapshot, definition, month, subject, trace, cache).run())
                 continue
             members = [snapshot.member(person)] if person else list(snapshot.members)
@@ -89,6 +89,16 @@ def evaluate_all(
                     continue
                 results.append(evaluation.run())
     return results
+
+
+def _subject(measure: Measure, snapshot: Snapshot, person: str | None) -> Member:
+    """``person`` in the rules: the member asked for in a person measure; the applicant in a
+    household measure, whoever asked."""
+    if measure.entity == "person" and person:
+        return snapshot.member(person)
+    if person and measure.entity == "household":
+        snapshot.member(person)  # still refuse a member the household does not have
+    return snapshot.applicant
 
 
 class _Evaluation:

@@ -62,3 +62,51 @@ def postgres_url() -> str:
             pytest.fail("CI=true but MERA_TEST_DATABASE_URL is not set: the PostgreSQL tests must run")
         pytest.skip("MERA_TEST_DATABASE_URL is not set (PostgreSQL tests run in CI)")
     return url
+
+
+# -- databases: every test that touches the database runs on SQLite and on PostgreSQL ------------
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def db_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A migrated database per backend. PostgreSQL gets a private schema, dropped afterwards."""
+    import sqlalchemy as sa
+
+    from registry.db import make_engine
+    from registry.migrate import upgrade
+
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'mera.sqlite3'}")
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+        return
+    url = request.getfixturevalue("postgres_url")
+    schema = f"mera_test_{os.getpid()}"
+    admin = make_engine(url)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    engine = make_engine(url, connect_args={"options": f"-c search_path={schema}"})
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+    with admin.begin() as connection:
+        connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture
+def db_session(db_engine):  # type: ignore[no-untyped-def]
+    """A session inside an outer transaction that is rolled back: each test leaves nothing."""
+    from sqlalchemy.orm import Session
+
+    connection = db_engine.connect()
+    outer = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()
