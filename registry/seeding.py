@@ -6,14 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from engine import Month
 from registry.bulk import Loaded, load_frame, next_id, sync_sequence
-from registry.models import CaseCounter, Municipality
-from registry.synthetic import LAST_DECLARED_MONTH, LOAD_ORDER, MUNICIPALITIES, REGION, generate
+from registry.models import CaseCounter
+from registry.people import sync_reference
+from registry.synthetic import LAST_DECLARED_MONTH, LOAD_ORDER, generate
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,19 +20,6 @@ class Seeded:
     persons: int
     households: int
     loaded: tuple[Loaded, ...]
-
-
-def ensure_municipalities(session: Session) -> None:
-    """The municipalities the synthetic population lives in (reference rows, kept if present)."""
-    dialect = session.connection().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    rows = [{"oktmo": code, "region": REGION, "name": name} for code, name, _share in MUNICIPALITIES]
-    session.execute(insert(Municipality).values(rows).on_conflict_do_nothing(index_elements=["oktmo"]))
-    session.execute(
-        insert(CaseCounter)
-        .values([{"oktmo": code, "last": 0} for code, _n, _s in MUNICIPALITIES])
-        .on_conflict_do_nothing(index_elements=["oktmo"])
-    )
 
 
 def seed(
@@ -45,7 +31,7 @@ def seed(
     progress: Callable[[str, int], None] | None = None,
 ) -> Seeded:
     """Generate ``persons`` people and load them, in the session's transaction."""
-    ensure_municipalities(session)
+    sync_reference(session)
     counters = {row.oktmo: row.last for row in session.execute(select(CaseCounter).with_for_update()).scalars()}
     first_ids = {table: next_id(session, table) for table in LOAD_ORDER}
     population = generate(persons, seed, months, last_month, first_ids=first_ids, case_offsets=counters)

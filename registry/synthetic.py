@@ -35,12 +35,12 @@ from engine import Month
 
 REGION = "63"
 LAST_DECLARED_MONTH = Month(2026, 2)  # incomes are declared up to this month; applications come after
-MUNICIPALITIES = (
-    ("36701000", "г.о. Самара", 0.50),
-    ("36740000", "г.о. Тольятти", 0.30),
-    ("36735000", "г.о. Сызрань", 0.10),
-    ("36713000", "г.о. Новокуйбышевск", 0.05),
-    ("36704000", "г.о. Жигулёвск", 0.05),
+MUNICIPALITIES = (  # OKTMO (names in registry.reference) and the share of the population
+    ("36701000", 0.50),  # Самара
+    ("36740000", 0.30),  # Тольятти
+    ("36735000", 0.10),  # Сызрань
+    ("36713000", 0.05),  # Новокуйбышевск
+    ("36704000", 0.05),  # Жигулевск
 )
 SIZES = np.array([1, 2, 3, 4, 5, 6, 7, 8])
 SIZE_SHARES = np.array([0.27, 0.30, 0.22, 0.13, 0.05, 0.015, 0.01, 0.005])
@@ -216,7 +216,7 @@ def generate(
     role[(position == adults[household_of] - 1) & grandparent[household_of]] = "other"
 
     municipality_codes = np.array([m[0] for m in MUNICIPALITIES])
-    municipality = rng.choice(municipality_codes, size=households, p=[m[2] for m in MUNICIPALITIES])
+    municipality = rng.choice(municipality_codes, size=households, p=[m[1] for m in MUNICIPALITIES])
 
     parent_age = rng.integers(20, 90, size=households)
     has_children = sizes > adults

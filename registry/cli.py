@@ -1,0 +1,214 @@
+"""The register's commands: ``mera db``, ``mera import``, ``mera export``, ``mera assess``,
+``mera replay``, ``mera audit``; and the ``calculate`` hook behind ``mera calc --person``."""
+
+from __future__ import annotations
+
+import getpass
+import time
+from collections import Counter, defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from engine import Month, Result, RuleSet
+from engine.cli.common import load_rules_or_exit, rules_option
+from registry.audit import acting_as, verify
+from registry.calculations import Outcome, calculate_for_person, replay
+from registry.db import make_engine, transaction
+from registry.migrate import current_revision, head_revision, upgrade
+from registry.models import Application, Person
+from registry.people import sync_reference
+from registry.snapshots import NotInRegisterError
+
+database_option = click.option(
+    "--database", "url", default=None, help="Database URL (default: $MERA_DATABASE_URL, else the SQLite file)."
+)
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _engine(url: str | None):  # type: ignore[no-untyped-def]
+    engine = make_engine(url)
+    if current_revision(engine) != head_revision():
+        raise click.ClickException("the database is not at the newest schema: run `mera db upgrade`")
+    return engine
+
+
+def resolve_person(session, reference: str) -> int:  # type: ignore[no-untyped-def]
+    """A person by id, 18-digit case number or SNILS."""
+    digits = "".join(ch for ch in reference if ch.isdigit())
+    if len(digits) == 18:
+        found = session.execute(select(Person.id).where(Person.case_number == digits)).scalar_one_or_none()
+    elif (len(digits) == 11 and not reference.isdigit()) or len(reference) == 11:
+        found = session.execute(select(Person.id).where(Person.snils == digits)).scalar_one_or_none()
+    elif reference.isdigit():
+        found = session.execute(select(Person.id).where(Person.id == int(reference))).scalar_one_or_none()
+    else:
+        found = None
+    if found is None:
+        raise click.BadParameter(
+            f"no person {reference!r} in the register (give an id, a case number or a SNILS)", param_hint="--person"
+        )
+    return found
+
+
+def calculate_hook(
+    ruleset: RuleSet,
+    person: str,
+    period: Month,
+    measures: list[str] | None,
+    save: bool,
+) -> tuple[list[Result], list[int | None]]:
+    """``mera calc --person``: evaluate from the register, optionally storing each calculation."""
+    engine = _engine(None)
+    with acting_as(_actor()), transaction(engine) as session:
+        person_id = resolve_person(session, person)
+        try:
+            outcomes: list[Outcome] = calculate_for_person(session, ruleset, person_id, period, measures, save)
+        except NotInRegisterError as exc:
+            raise click.ClickException(str(exc)) from None
+    return [o.result for o in outcomes], [o.calculation_id for o in outcomes]
+
+
+@click.group()
+def db() -> None:
+    """Create, migrate and fill the database."""
+
+
+@db.command("upgrade")
+@database_option
+def db_upgrade(url: str | None) -> None:
+    """Create or migrate the database to the newest schema (SQLite or PostgreSQL)."""
+    engine = make_engine(url)
+    before = current_revision(engine)
+    upgrade(engine)
+    with acting_as(_actor()), transaction(engine) as session:
+        added = sync_reference(session)
+    click.echo(
+        f"database {engine.url.render_as_string(hide_password=True)}: schema {before or 'none'} → "
+        f"{current_revision(engine)}; {added} municipalities added to the reference book"
+    )
+
+
+@db.command("seed")
+@database_option
+@click.option("--persons", default=2000, show_default=True, help="How many people to generate.")
+@click.option("--seed", "seed_value", default=2026, show_default=True, help="Random seed: same seed, same people.")
+@click.option("--months", default=24, show_default=True, help="Months of declared incomes (up to 2026-02).")
+def db_seed(url: str | None, persons: int, seed_value: int, months: int) -> None:
+    """Load a seeded synthetic population (COPY on PostgreSQL)."""
+    from registry.seeding import seed
+
+    engine = _engine(url)
+    started = time.perf_counter()
+    with (
+        click.progressbar(length=100, label="loading", show_percent=True) as bar,
+        acting_as(_actor()),
+        transaction(engine) as session,
+    ):
+        seen: dict[str, int] = {}
+
+        def progress(table: str, rows: int) -> None:
+            seen[table] = rows
+            bar.label = f"loading {table:<18}"
+            bar.update(0)
+
+        done = seed(session, persons, seed_value, months, progress=progress)
+        bar.update(100)
+    elapsed = time.perf_counter() - started
+    click.echo(f"{done.persons} persons in {done.households} households loaded in {elapsed:.1f} s")
+    for loaded in done.loaded:
+        click.echo(f"  {loaded.table:<18} {loaded.rows:>10,} rows")
+
+
+@click.command("assess")
+@database_option
+@rules_option
+@click.option("--period", required=True, help="The month of the applications, YYYY-MM.")
+@click.option("--save", is_flag=True, help="Store every calculation.")
+def assess(url: str | None, rules_dir: Path | None, period: str, save: bool) -> None:
+    """Calculate every application registered in a month, for its measure and applicant."""
+    month = Month.parse(period)
+    ruleset = load_rules_or_exit(rules_dir)
+    engine = _engine(url)
+    started = time.perf_counter()
+    statuses: Counter[tuple[str, str]] = Counter()
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    with acting_as(_actor()), transaction(engine) as session:
+        applications = session.execute(
+            select(Application.person_id, Application.measure)
+            .where(Application.submitted_on >= month.start, Application.submitted_on <= month.end)
+            .order_by(Application.id)
+        ).all()
+        with click.progressbar(applications, label=f"applications of {month}") as bar:
+            for person_id, measure in bar:
+                if measure not in ruleset.measures:
+                    statuses[(measure, "unknown measure")] += 1
+                    continue
+                for outcome in calculate_for_person(session, ruleset, person_id, month, [measure], save):
+                    result = outcome.result
+                    if result.measure == measure and (result.person in (None, str(person_id))):
+                        statuses[(measure, result.status)] += 1
+                        if result.status == "eligible" and result.amount is not None:
+                            totals[measure] += result.amount
+    click.echo(
+        f"{len(applications)} applications of {month} in {time.perf_counter() - started:.1f} s"
+        f"{' (stored)' if save else ''}"
+    )
+    for measure in sorted({m for m, _ in statuses}):
+        counts = ", ".join(
+            f"{status} {statuses[(measure, status)]}"
+            for status in ("eligible", "ineligible", "undetermined", "error", "unknown measure")
+            if statuses[(measure, status)]
+        )
+        click.echo(f"  {measure}: {counts}; monthly total {totals[measure]} руб.")
+
+
+@click.command("replay")
+@database_option
+@click.argument("calculation_id", type=int)
+def replay_command(url: str | None, calculation_id: int) -> None:
+    """Recompute a stored calculation on its stored rules and inputs; exit 1 unless it matches."""
+    engine = _engine(url)
+    with transaction(engine) as session:
+        try:
+            outcome = replay(session, calculation_id)
+        except LookupError as exc:
+            raise click.ClickException(str(exc)) from None
+    result = outcome.replayed
+    click.echo(f"calculation {calculation_id}: {result.measure}, {result.period}, rules {outcome.ruleset_version[:12]}")
+    click.echo(f"  stored:   {outcome.stored['status']}, {outcome.stored['amount']}")
+    click.echo(f"  replayed: {result.status}, {result.amount}")
+    if outcome.matches:
+        click.echo("matches to the kopeck, trace included")
+        return
+    for difference in outcome.differences:
+        click.echo(f"  differs: {difference}")
+    raise SystemExit(1)
+
+
+@click.group()
+def audit() -> None:
+    """The audit log."""
+
+
+@audit.command("verify")
+@database_option
+def audit_verify(url: str | None) -> None:
+    """Walk the hash chain of the audit log; exit 1 at the first entry that was tampered with."""
+    engine = _engine(url)
+    with transaction(engine) as session:
+        outcome = verify(session)
+    if outcome.ok:
+        click.echo(f"audit log intact: {outcome.entries} entries")
+        return
+    where = f" at entry {outcome.first_bad_id}" if outcome.first_bad_id else ""
+    click.echo(f"audit log broken{where}: {outcome.problem}")
+    raise SystemExit(1)
