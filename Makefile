@@ -1,5 +1,6 @@
 # Mera: the two commands of the README, and a few helpers.
-#   make demo   — set up, check the rules, calculate the example households
+#   make demo   — set up, check the rules, calculate the example households, build the embedded
+#                 SQLite register with the example population and calculate its applications
 #   make test   — set up, run the whole test suite
 # Both create the local virtual environment .venv when it is missing.
 
@@ -22,6 +23,10 @@ demo: $(STAMP)
 	@for f in examples/households/*.yaml; do \
 		echo; $(BIN)/mera calc --household $$f --all || exit 1; \
 	done
+	$(BIN)/mera db upgrade
+	$(BIN)/mera db seed --persons 2000 --if-empty
+	$(BIN)/mera assess --period 2026-03 --save
+	$(BIN)/mera audit verify
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -102,26 +102,33 @@ def db_upgrade(url: str | None) -> None:
 @click.option("--persons", default=2000, show_default=True, help="How many people to generate.")
 @click.option("--seed", "seed_value", default=2026, show_default=True, help="Random seed: same seed, same people.")
 @click.option("--months", default=24, show_default=True, help="Months of declared incomes (up to 2026-02).")
-def db_seed(url: str | None, persons: int, seed_value: int, months: int) -> None:
+@click.option("--if-empty", is_flag=True, help="Only when the register holds nobody yet (for the demo).")
+def db_seed(url: str | None, persons: int, seed_value: int, months: int, if_empty: bool) -> None:
     """Load a seeded synthetic population (COPY on PostgreSQL)."""
     from registry.seeding import seed
+    from registry.synthetic import LOAD_ORDER
 
     engine = _engine(url)
+    if if_empty:
+        with transaction(engine) as session:
+            present = session.execute(select(Person.id).limit(1)).first()
+        if present:
+            click.echo("the register already holds people: nothing seeded")
+            return
     started = time.perf_counter()
     with (
-        click.progressbar(length=100, label="loading", show_percent=True) as bar,
+        click.progressbar(length=len(LOAD_ORDER), label="loading the register") as bar,
         acting_as(_actor()),
         transaction(engine) as session,
     ):
-        seen: dict[str, int] = {}
+        finished: set[str] = set()
 
         def progress(table: str, rows: int) -> None:
-            seen[table] = rows
-            bar.label = f"loading {table:<18}"
-            bar.update(0)
+            if table not in finished:  # one step per table
+                finished.add(table)
+                bar.update(1)
 
         done = seed(session, persons, seed_value, months, progress=progress)
-        bar.update(100)
     elapsed = time.perf_counter() - started
     click.echo(f"{done.persons} persons in {done.households} households loaded in {elapsed:.1f} s")
     for loaded in done.loaded:
