@@ -219,3 +219,47 @@ def audit_verify(url: str | None) -> None:
     where = f" at entry {outcome.first_bad_id}" if outcome.first_bad_id else ""
     click.echo(f"audit log broken{where}: {outcome.problem}")
     raise SystemExit(1)
+
+
+@click.command("load")
+@database_option
+@click.option("--persons", default=500_000, show_default=True)
+@click.option("--months", default=12, show_default=True, help="Months of incomes per person.")
+@click.option("--keep", is_flag=True, help="Commit the load (by default it is rolled back).")
+@click.option("--json", "as_json", is_flag=True)
+def bench_load(url: str | None, persons: int, months: int, keep: bool, as_json: bool) -> None:
+    """Time loading a synthetic register (generation included) through the bulk path."""
+    import json
+
+    from registry.seeding import seed
+
+    engine = _engine(url)
+    started = time.perf_counter()
+    with acting_as(_actor()), engine.connect() as connection:
+        transaction_ = connection.begin()
+        from sqlalchemy.orm import Session
+
+        session = Session(bind=connection)
+        done = seed(session, persons, 4242, months)
+        session.flush()
+        loaded_at = time.perf_counter()
+        if keep:
+            transaction_.commit()
+        else:
+            transaction_.rollback()
+    figures = {
+        "database": engine.dialect.name,
+        "persons": done.persons,
+        "rows": {loaded.table: loaded.rows for loaded in done.loaded},
+        "seconds_generate_and_load": round(loaded_at - started, 2),
+        "committed": keep,
+    }
+    if as_json:
+        click.echo(json.dumps(figures, indent=2))
+        return
+    total = sum(figures["rows"].values())
+    click.echo(
+        f"{engine.dialect.name}: {done.persons:,} persons, {total:,} rows in all "
+        f"({figures['rows']['incomes']:,} monthly incomes) generated and loaded in "
+        f"{figures['seconds_generate_and_load']:.1f} s ({'committed' if keep else 'rolled back'})"
+    )

@@ -250,7 +250,9 @@ def generate(
         offsets[code] = offsets.get(code, 0) + int(mask.sum())
     body = (int(REGION) * 10**15 + person_municipality.astype(np.int64) * 10**7 + sequence).astype(np.int64)
     case_numbers = (body * 10 + luhn_check(body, 17)).astype(str)
-    snils_body = rng.choice(997_999_999, size=persons, replace=False) + 2_000_000  # above 001-001-998
+    # A bijection of the person id onto the SNILS numbers above 001-001-998 (104 729 is prime and
+    # does not divide the modulus): unique across seeds, since ids are.
+    snils_body = (person_ids.astype(np.int64) * 104_729 + 4_104_651) % 997_999_999 + 2_000_000
     snils = [f"{n:09d}{c:02d}" for n, c in zip(snils_body, snils_check(snils_body), strict=True)]
     male = sex == "M"
     surname = rng.choice(np.array(SURNAMES_M, dtype=object), size=persons)

@@ -10,7 +10,6 @@ from importlib.metadata import entry_points
 
 import click
 
-from engine.cli.bench import bench
 from engine.cli.calc import calc, trace
 from engine.cli.rules import rules
 
@@ -18,8 +17,10 @@ from engine.cli.rules import rules
 class MeraGroup(click.Group):
     """Built-in commands plus commands registered by other packages (entry points)."""
 
+    plugin_group = "mera.commands"
+
     def _plugins(self) -> dict[str, object]:
-        return {ep.name: ep for ep in entry_points(group="mera.commands")}
+        return {ep.name: ep for ep in entry_points(group=self.plugin_group)}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(super().list_commands(ctx)) | set(self._plugins()))
@@ -44,6 +45,8 @@ def main() -> None:
         if reconfigure is not None and (stream.encoding or "").lower() not in ("utf-8", "utf8"):
             reconfigure(encoding="utf-8")
 
+
+from engine.cli.bench import bench  # noqa: E402  (bench extends MeraGroup)
 
 main.add_command(rules)
 main.add_command(calc)

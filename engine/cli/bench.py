@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from engine.cli import MeraGroup
 from engine.cli.common import default_rules_dir, load_household_or_exit, rules_option
 from engine.evaluate import evaluate, evaluate_all
 from engine.reload import build_checked
@@ -22,7 +23,13 @@ from engine.ruleset import read_rule_files
 from engine.snapshot import parse_snapshot
 
 
-@click.group()
+class BenchGroup(MeraGroup):
+    """``mera bench`` subcommands: the engine's own, and those other packages register."""
+
+    plugin_group = "mera.bench"
+
+
+@click.group(cls=BenchGroup)
 def bench() -> None:
     """Benchmarks (figures for notes; nothing is asserted)."""
 
