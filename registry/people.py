@@ -4,13 +4,13 @@ small imports). Bulk paths use ``registry.bulk``; both assign case numbers the s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.identifiers import make_case_number, normalize_snils, validate_snils
-from registry.models import CaseCounter, Household, Membership, Municipality, Person
+from registry.identifiers import make_case_number, normalize_snils, validate_bank_account, validate_snils
+from registry.models import BankAccount, CaseCounter, Household, Membership, Municipality, Person, PostalDelivery
 from registry.reference import SAMARA_MUNICIPALITIES
 
 
@@ -125,3 +125,37 @@ def create_household(
         session.add(Membership(household_id=household.id, person_id=person.id, role=role, valid_from=since))
     session.flush()
     return household
+
+
+def add_bank_account(session: Session, person_id: int, bik: str, account: str, valid_from: date) -> BankAccount:
+    """A person's account for payments: BIK and account number checked by the control key; the
+    previous account ends the day before."""
+    bik = "".join(bik.split())
+    account = "".join(account.split())
+    reason = validate_bank_account(bik, account)
+    if reason:
+        raise RegisterError([("account", reason)])
+    for current in session.execute(
+        select(BankAccount).where(BankAccount.person_id == person_id, BankAccount.valid_to.is_(None))
+    ).scalars():
+        if current.valid_from >= valid_from:
+            raise RegisterError([("valid_from", "новый счет должен действовать позже текущего")])
+        current.valid_to = valid_from - timedelta(days=1)
+    record = BankAccount(person_id=person_id, bik=bik, account=account, valid_from=valid_from)
+    session.add(record)
+    session.flush()
+    return record
+
+
+def add_postal_delivery(
+    session: Session, person_id: int, post_index: str, address: str, valid_from: date
+) -> PostalDelivery:
+    """Delivery through a post office instead of a bank account."""
+    if not (len(post_index) == 6 and post_index.isdigit()):
+        raise RegisterError([("post_index", "почтовый индекс — шесть цифр")])
+    if not address.strip():
+        raise RegisterError([("address", "нужен адрес доставки")])
+    record = PostalDelivery(person_id=person_id, post_index=post_index, address=address.strip(), valid_from=valid_from)
+    session.add(record)
+    session.flush()
+    return record
