@@ -18,7 +18,7 @@ from engine.source import Span
 from engine.yamlload import Mapping, Node, Scalar, Sequence, kind_name
 
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-_DECIMAL_RE = re.compile(r"^-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,12})?$")
+_DECIMAL_RE = re.compile(r"^-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,10})?$")  # ten places: engine/arithmetic.py
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 YAML11_BOOLEANS = frozenset(
     {"yes", "no", "on", "off", "y", "n", "Yes", "No", "On", "Off", "YES", "NO", "ON", "OFF", "True", "False"}

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from engine.arithmetic import mul
 from engine.errors import ParameterNotFoundError, RuleError
 from engine.fields import Reader
 from engine.source import Span
@@ -224,7 +225,7 @@ def marginal_value(scale: tuple[Bracket, ...], amount: Decimal) -> Decimal:
         if amount <= bracket.start:
             break
         upper = scale[index + 1].start if index + 1 < len(scale) else amount
-        total += bracket.value * (min(amount, upper) - bracket.start)
+        total += mul(bracket.value, min(amount, upper) - bracket.start)
     return total
 
 

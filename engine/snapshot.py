@@ -16,6 +16,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from engine.arithmetic import div
 from engine.errors import SnapshotError
 from engine.periods import Month, Window
 
@@ -276,7 +277,7 @@ def _decimal(value: Any, path: str, problems: list[tuple[str, str]]) -> Decimal 
         return None
     if isinstance(value, str) and "/" in value:
         numerator, denominator = value.split("/", 1)
-        return Decimal(numerator) / Decimal(denominator)
+        return div(Decimal(numerator), Decimal(denominator))  # 1/3 → 0.3333333333, as the rules compute
     try:
         result = Decimal(str(value))
     except InvalidOperation:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from engine import ast
+from engine import arithmetic, ast
 from engine.backends.scalar_ops import IMPLEMENTATIONS, field_value
 from engine.errors import EvaluationError
 from engine.library import FUNCTIONS
@@ -24,13 +24,7 @@ from engine.values import Unknown, merge_unknowns
 
 Compiled = Callable[["Frame"], Any]
 
-DECIMAL_CONTEXT = decimal.Context(
-    prec=28,
-    rounding=decimal.ROUND_HALF_EVEN,
-    Emax=999_999,
-    Emin=-999_999,
-    traps=[decimal.DivisionByZero, decimal.InvalidOperation, decimal.Overflow],
-)
+DECIMAL_CONTEXT = arithmetic.CONTEXT
 ZERO = Decimal(0)
 _MISSING = object()
 _ABSENT = object()
@@ -234,8 +228,8 @@ def _binop(node: ast.BinOp, loops: frozenset[str]) -> Compiled:
             if op == "-":
                 return a - b
             if op == "*":
-                return a * b
-            return a / b
+                return arithmetic.mul(a, b)
+            return arithmetic.div(a, b)
         except (decimal.DivisionByZero, decimal.InvalidOperation, decimal.Overflow, ZeroDivisionError) as exc:
             raise _arith_error(exc, node) from None
 
