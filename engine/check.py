@@ -123,6 +123,13 @@ class Checker:
         amount_type = self.infer(version.amount.expr, scope, {})
         if amount_type not in (*NUMERIC, ANY):
             self.error("type-amount", f"the amount must be money, not {amount_type}", version.amount.span)
+        if version.rounding.places > 2:
+            self.error(
+                "type-amount",
+                f"an amount rounds to kopecks or coarser, not {version.rounding.name}",
+                version.amount.span,
+                "use kopeck_*, ruble_* or whole_*",
+            )
         if version.applies_to is not None:
             self.expect(version.applies_to, scope, (BOOL,), "applies_to")
         spec = version.schedule

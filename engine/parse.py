@@ -132,8 +132,11 @@ class _Parser:
                         )
                     if "." in value and len(value.split(".")[1]) > 10:
                         raise self.error(
-                            "expr-number-too-long", f"{value} has more than 10 decimal places",
-                            match.start(), match.end(), "the rule language computes with ten decimal places",
+                            "expr-number-too-long",
+                            f"{value} has more than 10 decimal places",
+                            match.start(),
+                            match.end(),
+                            "the rule language computes with ten decimal places",
                         )
                     following = text[match.end() : match.end() + 1]
                     if following and (following.isalpha() or following == "_"):

@@ -4,13 +4,21 @@ function has an implementation in each backend."""
 from __future__ import annotations
 
 from engine import ast
-from engine.backends import scalar, scalar_ops
+from engine.backends import scalar, scalar_ops, vector, vector_functions
 from engine.check import _HANDLERS as CHECKER_HANDLERS
 from engine.library import FUNCTIONS
 
 
 def test_scalar_backend_handles_every_node_kind():
     assert set(scalar.HANDLERS) == set(ast.NODE_TYPES)
+
+
+def test_vector_backend_handles_every_node_kind():
+    assert set(vector.HANDLERS) == set(ast.NODE_TYPES)
+
+
+def test_vector_backend_implements_every_function():
+    assert set(vector_functions.IMPLEMENTATIONS) == set(FUNCTIONS)
 
 
 def test_checker_handles_every_node_kind():

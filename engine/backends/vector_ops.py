@@ -1,0 +1,360 @@
+"""Inputs of the vector backend: the root names, record fields and calendar arithmetic on arrays,
+each giving what the scalar backend's ``field_value`` and ``engine.periods`` give."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from engine.backends import vector_values as vv
+from engine.backends.vector_values import Bools, Days, Lists, Months, Num, Refs, Texts, Vec, Windows
+from engine.frames import NO_DAY, NO_MONTH, NO_NUMBER, QUANTITY_PLACES, SHARE_PLACES
+
+# -- calendar on arrays: days since 1970 ↔ (year, month, day) ------------------------------------
+
+
+def ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    safe = np.where((days == NO_DAY) | (np.abs(days) > 3_000_000), 0, days).astype("datetime64[D]")
+    months = safe.astype("datetime64[M]")
+    years = months.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = months.astype(np.int64) % 12 + 1
+    day = (safe - months).astype(np.int64) + 1
+    return years, month, day
+
+
+def days_of(years: np.ndarray, months: np.ndarray, day: np.ndarray) -> np.ndarray:
+    first = ((years - 1970) * 12 + months - 1).astype("datetime64[M]").astype("datetime64[D]")
+    return (first + (day - 1).astype("timedelta64[D]")).astype(np.int64)
+
+
+def month_index_of(days: np.ndarray) -> np.ndarray:
+    years, month, _day = ymd(days)
+    return years * 12 + month - 1
+
+
+# datetime64[M] counts months from 1970-01; month numbers count from year 0.
+_MONTH_EPOCH = 1970 * 12
+
+
+def month_start(index: np.ndarray) -> np.ndarray:
+    """The first day (days since 1970) of month numbers."""
+    relative = np.asarray(index, dtype=np.int64) - _MONTH_EPOCH
+    return relative.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+
+
+def month_end(index: np.ndarray) -> np.ndarray:
+    return month_start(np.asarray(index, dtype=np.int64) + 1) - 1
+
+
+def days_in_month(years: np.ndarray, months: np.ndarray) -> np.ndarray:
+    index = years * 12 + months - 1
+    return month_end(index) - month_start(index) + 1
+
+
+def add_months_days(days: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """``engine.periods.add_months``: the day clamped to the end of the target month."""
+    years, month, day = ymd(days)
+    index = years * 12 + month - 1 + count
+    target_year, target_month = index // 12, index % 12 + 1
+    last = days_in_month(target_year, target_month)
+    return days_of(target_year, target_month, np.minimum(day, last))
+
+
+def full_years(birth: np.ndarray, on: np.ndarray) -> np.ndarray:
+    by, bm, bd = ymd(birth)
+    oy, om, od = ymd(on)
+    before = (om < bm) | ((om == bm) & (od < bd))
+    return oy - by - before.astype(np.int64)
+
+
+def full_months(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """``engine.periods.full_months`` (Civil Code art. 192), negative when end is earlier."""
+    backwards = end < start
+    low = np.where(backwards, end, start)
+    high = np.where(backwards, start, end)
+    ly, lm, _ld = ymd(low)
+    hy, hm, _hd = ymd(high)
+    months = (hy - ly) * 12 + hm - lm
+    over = add_months_days(low, months) > high
+    months = months - over.astype(np.int64)
+    return np.where(backwards, -months, months)
+
+
+# -- root names ---------------------------------------------------------------------------------
+
+
+def person_subject(ctx) -> Refs:  # type: ignore[no-untyped-def]
+    rows = ctx.root_rows()
+    return Refs(ctx.ones(), ctx.zeros(), "person", ctx.subject_person[rows])
+
+
+def _household(ctx) -> Refs:  # type: ignore[no-untyped-def]
+    return Refs(ctx.ones(), ctx.zeros(), "household", ctx.subject_household[ctx.root_rows()])
+
+
+def _applicant(ctx) -> Refs:  # type: ignore[no-untyped-def]
+    households = ctx.subject_household[ctx.root_rows()]
+    return Refs(ctx.ones(), ctx.zeros(), "person", ctx.frames.applicant[households])
+
+
+def _period(ctx) -> Refs:  # type: ignore[no-untyped-def]
+    return Refs(ctx.ones(), ctx.zeros(), "period", np.zeros(ctx.n, dtype=np.int64))
+
+
+def _application(ctx) -> Refs:  # type: ignore[no-untyped-def]
+    households = ctx.subject_household[ctx.root_rows()]
+    known = ctx.frames.households["application_day"].to_numpy()[households] != NO_DAY
+    return Refs(known, ctx.zeros(), "application", households)
+
+
+def root_name(name: str) -> Callable[[Any], Vec] | None:
+    return {
+        "person": person_subject,
+        "applicant": _applicant,
+        "household": _household,
+        "members": lambda ctx: field(ctx, _household(ctx), "members"),
+        "housing": lambda ctx: field(ctx, _household(ctx), "housing"),
+        "period": _period,
+        "application": _application,
+    }.get(name)
+
+
+# -- record fields --------------------------------------------------------------------------------
+
+
+def _grouped(ctx, table: str, by: str, groups: int) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    """Start row and count of each group of a table sorted by ``by`` (cached per frames)."""
+    key = ("grouped", table, by)
+    found = ctx.cache.get(key)
+    if found is None:
+        column = getattr(ctx.frames, table)[by].to_numpy()
+        counts = np.bincount(column, minlength=groups) if column.size else np.zeros(groups, dtype=np.int64)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        found = ctx.cache[key] = (starts, counts.astype(np.int64))
+    return found
+
+
+def expand(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(owner, item) pairs for rows whose items are ``counts`` consecutive rows from ``starts``."""
+    owner = np.repeat(np.arange(len(counts)), counts)
+    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    return owner, np.repeat(starts, counts) + offsets
+
+
+def _list_of(ctx, kind: str, starts: np.ndarray, counts: np.ndarray, known: np.ndarray) -> Lists:  # type: ignore[no-untyped-def]
+    counts = np.where(known, counts, 0)
+    owner, items = expand(starts, counts)
+    n = len(counts)
+    return Lists(
+        known,
+        np.zeros(n, dtype=bool),
+        owner,
+        Refs(np.ones(len(items), dtype=bool), np.zeros(len(items), dtype=bool), kind, items),
+    )
+
+
+class _Column:
+    """A table column that can be indexed by placeholder rows (0 for an unknown reference, even
+    when the table is empty): such rows are masked as unknown by the caller."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: np.ndarray):
+        self.values = values
+
+    def __getitem__(self, index: np.ndarray) -> np.ndarray:
+        if len(self.values) == 0:
+            filler = None if self.values.dtype == object else 0
+            return np.full(len(index), filler, dtype=self.values.dtype)
+        return self.values[np.clip(index, 0, len(self.values) - 1)]
+
+
+def _column(ctx, table: str, name: str) -> _Column:  # type: ignore[no-untyped-def]
+    key = ("column", table, name)
+    found = ctx.cache.get(key)
+    if found is None:
+        found = ctx.cache[key] = _Column(getattr(ctx.frames, table)[name].to_numpy())
+    return found
+
+
+def _texts(values: np.ndarray, known: np.ndarray | None = None) -> Texts:
+    n = len(values)
+    present = (
+        np.array([v is not None and v == v for v in values], dtype=bool)
+        if values.dtype == object
+        else np.ones(n, dtype=bool)
+    )
+    return Texts(present if known is None else known & present, np.zeros(n, dtype=bool), values.astype(object))
+
+
+def _number(values: np.ndarray, scale: int, missing: int | None = NO_NUMBER) -> Num:
+    known = np.ones(len(values), dtype=bool) if missing is None else values != missing
+    return Num(known, np.zeros(len(values), dtype=bool), np.where(known, values, 0).astype(np.int64), scale)
+
+
+def _housing_row(ctx) -> np.ndarray:  # type: ignore[no-untyped-def]
+    key = ("housing_row",)
+    found = ctx.cache.get(key)
+    if found is None:
+        found = np.full(len(ctx.frames.households), -1, dtype=np.int64)
+        households = ctx.frames.housing["household"].to_numpy()
+        found[households] = np.arange(len(households))
+        ctx.cache[key] = found
+    return found
+
+
+def _person_field(ctx, ref: Refs, name: str) -> Vec:  # type: ignore[no-untyped-def]
+    idx = ref.idx
+    n = len(idx)
+    members = len(ctx.frames.members)
+    if name in ("id", "role", "sex"):
+        return _texts(_column(ctx, "members", "key" if name == "id" else name)[idx])
+    if name == "birth_date":
+        return Days(np.ones(n, dtype=bool), np.zeros(n, dtype=bool), _column(ctx, "members", "birth_day")[idx])
+    table = {"real_estate": "real_estate", "vehicles": "vehicles", "deposits": "deposits"}[name]
+    starts, counts = _grouped(ctx, table, "member", members)
+    known = _column(ctx, "members", "property_known")[idx]
+    return _list_of(
+        ctx,
+        {"real_estate": "real_estate", "vehicles": "vehicle", "deposits": "deposit"}[name],
+        starts[idx],
+        counts[idx],
+        known,
+    )
+
+
+def _household_field(ctx, ref: Refs, name: str) -> Vec:  # type: ignore[no-untyped-def]
+    idx = ref.idx
+    n = len(idx)
+    frames = ctx.frames
+    households = len(frames.households)
+    if name == "members":
+        starts = frames.member_start[idx]
+        counts = frames.sizes[idx]
+        return _list_of(ctx, "person", starts, counts, np.ones(n, dtype=bool))
+    if name == "size":
+        return vv.num_ints(frames.sizes[idx])
+    if name == "region":
+        return _texts(_column(ctx, "households", "region")[idx])
+    if name == "municipality":
+        return _texts(_column(ctx, "households", "municipality")[idx])
+    if name == "housing":
+        row = _housing_row(ctx)[idx]
+        return Refs(row >= 0, np.zeros(n, dtype=bool), "housing", np.where(row >= 0, row, 0))
+    table, kind = {
+        "real_estate": ("real_estate", "real_estate"),
+        "vehicles": ("vehicles", "vehicle"),
+        "deposits": ("deposits", "deposit"),
+    }[name]
+    key = ("household_items", table)
+    found = ctx.cache.get(key)
+    if found is None:  # items of a household: its members' items, member by member
+        member_household = frames.members["household"].to_numpy()
+        item_household = member_household[getattr(frames, table)["member"].to_numpy()]
+        counts = np.bincount(item_household, minlength=households).astype(np.int64)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        unknown = np.bincount(member_household[~frames.members["property_known"].to_numpy()], minlength=households)
+        found = ctx.cache[key] = (starts, counts, unknown == 0)
+    starts, counts, known = found
+    return _list_of(ctx, kind, starts[idx], counts[idx], known[idx])
+
+
+def field(ctx, obj: Vec, name: str) -> Vec:  # type: ignore[no-untyped-def]
+    """``obj.name`` for every row."""
+    if isinstance(obj, Refs):
+        idx = obj.idx
+        n = len(idx)
+        if obj.kind == "person":
+            return _person_field(ctx, obj, name)
+        if obj.kind == "household":
+            return _household_field(ctx, obj, name)
+        if obj.kind == "housing":
+            if name == "services":
+                households = _column(ctx, "housing", "household")[idx]
+                starts, counts = _grouped(ctx, "services", "household", len(ctx.frames.households))
+                return _list_of(ctx, "service", starts[households], counts[households], np.ones(n, dtype=bool))
+            if name == "area":
+                return _number(_column(ctx, "housing", "area")[idx], QUANTITY_PLACES, None)
+            if name == "ownership":
+                return _texts(_column(ctx, "housing", "ownership")[idx])
+            if name == "registered_residents":
+                return _number(_column(ctx, "housing", "registered_residents")[idx], 0)
+            if name == "has_debts":
+                raw = ctx.frames.housing["has_debts"]
+                known = _Column(raw.notna().to_numpy())[idx]
+                return Bools(known, np.zeros(n, dtype=bool), _Column(raw.fillna(False).to_numpy(dtype=bool))[idx])
+        if obj.kind == "service":
+            if name in ("code", "unit"):
+                return _texts(_column(ctx, "services", name)[idx])
+            if name == "cost":
+                return _number(_column(ctx, "services", "cost")[idx], 2, None)
+            return _number(_column(ctx, "services", name)[idx], QUANTITY_PLACES)
+        if obj.kind in ("real_estate", "vehicle", "deposit"):
+            table = {"real_estate": "real_estate", "vehicle": "vehicles", "deposit": "deposits"}[obj.kind]
+            if name == "owner":
+                member = _column(ctx, table, "member")[idx]
+                return _texts(_column(ctx, "members", "key")[member])
+            if name == "kind":
+                return _texts(_column(ctx, table, "kind")[idx])
+            if name == "area":
+                return _number(_column(ctx, table, "area")[idx], QUANTITY_PLACES, None)
+            if name == "share":
+                return _number(_column(ctx, table, "share")[idx], SHARE_PLACES, None)
+            if name == "balance":
+                return _number(_column(ctx, table, "balance")[idx], 2, None)
+            return _number(_column(ctx, table, name)[idx], 0)
+        if obj.kind == "period":
+            period = ctx.period
+            if name == "start":
+                return Days(np.ones(n, dtype=bool), np.zeros(n, dtype=bool), np.full(n, ctx.as_of_day))
+            if name == "end":
+                end = (period.end - __import__("datetime").date(1970, 1, 1)).days
+                return Days(np.ones(n, dtype=bool), np.zeros(n, dtype=bool), np.full(n, end))
+            if name == "month":
+                return Months(np.ones(n, dtype=bool), np.zeros(n, dtype=bool), np.full(n, period.month.index))
+            return vv.num_ints(np.full(n, period.year))
+        if obj.kind == "application":
+            day = _column(ctx, "households", "application_day")[idx]
+            if name == "date":
+                return Days(np.ones(n, dtype=bool), np.zeros(n, dtype=bool), day)
+            if name == "month":
+                return Months(np.ones(n, dtype=bool), np.zeros(n, dtype=bool), month_index_of(day))
+            return _texts(_column(ctx, "households", "application_measure")[idx])
+    if isinstance(obj, Windows):
+        known, zeros = np.ones(len(obj.first), dtype=bool), np.zeros(len(obj.first), dtype=bool)
+        if name in ("first", "last"):
+            return Months(known, zeros, obj.first if name == "first" else obj.last)
+        if name == "start":
+            return Days(known, zeros, month_start(obj.first))
+        if name == "end":
+            return Days(known, zeros, month_end(obj.last))
+        return vv.num_ints(obj.last - obj.first + 1)
+    if isinstance(obj, Months):
+        known, zeros = np.ones(len(obj.v), dtype=bool), np.zeros(len(obj.v), dtype=bool)
+        if name == "start":
+            return Days(known, zeros, month_start(obj.v))
+        if name == "end":
+            return Days(known, zeros, month_end(obj.v))
+        return vv.num_ints(obj.v // 12 if name == "year" else obj.v % 12 + 1)
+    if isinstance(obj, Days):
+        years, month, day = ymd(obj.v)
+        return vv.num_ints({"year": years, "month": month, "day": day}[name])
+    raise TypeError(f"no field {name} on {type(obj).__name__}")
+
+
+__all__ = [
+    "NO_MONTH",
+    "add_months_days",
+    "expand",
+    "field",
+    "full_months",
+    "full_years",
+    "month_end",
+    "month_index_of",
+    "month_start",
+    "person_subject",
+    "root_name",
+    "ymd",
+]

@@ -1,0 +1,274 @@
+"""Values of the vector backend: columns with a ``known`` mask and an ``err`` mask.
+
+``known`` is False where the scalar backend would have an unknown; ``err`` is True where it
+would raise (a division by zero, a parameter outside its dates ...). Numbers are integer
+mantissas with a scale (value = mantissa × 10**-scale), computed exactly as
+``engine.arithmetic`` defines: int64 while the magnitudes allow it, Python integers in object
+arrays beyond (exact, slower, rare).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+
+from engine.arithmetic import PLACES
+
+INT64_SAFE = 2**62
+
+
+def vdiv_round(numerator: np.ndarray, denominator: np.ndarray, mode: str) -> np.ndarray:
+    """Vectorised ``engine.money.div_round``: integer division rounded by a named mode.
+
+    Zero denominators give 0 (callers mark those rows as errors).
+    """
+    numerator = np.asarray(numerator)
+    denominator = np.asarray(denominator)
+    safe = np.where(denominator == 0, 1, denominator)
+    negative_denominator = safe < 0
+    numerator = np.where(negative_denominator, -numerator, numerator)
+    safe = np.where(negative_denominator, -safe, safe)
+    quotient = numerator // safe  # floor division, as divmod (also on object arrays of Python ints)
+    remainder = numerator - quotient * safe
+    exact = remainder == 0
+    negative = numerator < 0
+    if mode == "floor":
+        bump = np.zeros(quotient.shape, dtype=bool)
+    elif mode == "ceiling":
+        bump = ~exact
+    elif mode == "down":
+        bump = ~exact & negative
+    elif mode == "up":
+        bump = ~exact & ~negative
+    else:
+        twice = remainder * 2
+        above = twice > safe
+        tie = twice == safe
+        if mode == "half_up":
+            bump = above | (tie & ~negative)
+        elif mode == "half_even":
+            bump = above | (tie & (quotient % 2 != 0))
+        else:
+            raise ValueError(f"unknown rounding mode {mode!r}")
+    return np.where(bump, quotient + 1, quotient)
+
+
+def _max_abs(values: np.ndarray) -> int:
+    if values.size == 0:
+        return 0
+    if values.dtype == object:
+        return max(abs(int(v)) for v in values)
+    return int(np.abs(values.astype(np.int64)).max()) if values.size else 0
+
+
+def _wide(values: np.ndarray) -> np.ndarray:
+    return values if values.dtype == object else values.astype(object)
+
+
+def _narrow(values: np.ndarray) -> np.ndarray:
+    """Back to int64 when every value fits (object arrays are exact but slow)."""
+    if values.dtype != object or _max_abs(values) >= INT64_SAFE:
+        return values
+    return values.astype(np.int64)
+
+
+@dataclass(slots=True)
+class Vec:
+    known: np.ndarray
+    err: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.known)
+
+
+@dataclass(slots=True)
+class Num(Vec):
+    m: np.ndarray  # mantissas: int64, or Python ints in an object array
+    scale: int
+
+    def take(self, index: np.ndarray) -> Num:
+        return Num(self.known[index], self.err[index], self.m[index], self.scale)
+
+    def rescaled(self, scale: int) -> np.ndarray:
+        """Mantissas at a larger scale (exact)."""
+        if scale == self.scale:
+            return self.m
+        factor = 10 ** (scale - self.scale)
+        if _max_abs(self.m) * factor >= INT64_SAFE:
+            return _wide(self.m) * factor
+        return self.m * factor
+
+    def decimals(self) -> list[Decimal | None]:
+        return [Decimal(int(m)).scaleb(-self.scale) if k else None for m, k in zip(self.m, self.known, strict=True)]
+
+
+def num_constant(value: Decimal, n: int) -> Num:
+    exponent = value.as_tuple().exponent
+    scale = max(0, -exponent) if isinstance(exponent, int) else 0
+    mantissa = int(value.scaleb(scale))
+    array = np.full(n, mantissa, dtype=np.int64 if abs(mantissa) < INT64_SAFE else object)
+    return Num(np.ones(n, dtype=bool), np.zeros(n, dtype=bool), array, scale)
+
+
+def num_ints(values: np.ndarray, known: np.ndarray | None = None, scale: int = 0) -> Num:
+    n = len(values)
+    return Num(
+        np.ones(n, dtype=bool) if known is None else known,
+        np.zeros(n, dtype=bool),
+        np.asarray(values, dtype=np.int64),
+        scale,
+    )
+
+
+def aligned(a: Num, b: Num) -> tuple[np.ndarray, np.ndarray, int]:
+    scale = max(a.scale, b.scale)
+    return a.rescaled(scale), b.rescaled(scale), scale
+
+
+def add(a: Num, b: Num, sign: int = 1) -> Num:
+    left, right, scale = aligned(a, b)
+    if _max_abs(left) + _max_abs(right) >= INT64_SAFE:
+        left, right = _wide(left), _wide(right)
+    result = left + right if sign > 0 else left - right
+    return Num(a.known & b.known, a.err | b.err, _narrow(result), scale)
+
+
+def _reduce_places(mantissa: np.ndarray, scale: int) -> tuple[np.ndarray, int]:
+    if scale <= PLACES:
+        return mantissa, scale
+    return vdiv_round(
+        mantissa, np.full(mantissa.shape, 10 ** (scale - PLACES), dtype=mantissa.dtype), "half_even"
+    ), PLACES
+
+
+def mul(a: Num, b: Num) -> Num:
+    left, right = a.m, b.m
+    if _max_abs(left) * _max_abs(right) >= INT64_SAFE:
+        left, right = _wide(left), _wide(right)
+    mantissa, scale = _reduce_places(left * right, a.scale + b.scale)
+    return Num(a.known & b.known, a.err | b.err, _narrow(mantissa), scale)
+
+
+def div(a: Num, b: Num) -> Num:
+    """The exact quotient rounded half-even to ten places; rows dividing by zero are errors."""
+    shift = PLACES - a.scale + b.scale  # a/b at scale PLACES = a_m * 10**shift / b_m
+    numerator = a.m
+    denominator = b.m
+    if shift >= 0:
+        if _max_abs(numerator) * 10**shift >= INT64_SAFE:
+            numerator = _wide(numerator)
+        numerator = numerator * 10**shift
+    else:
+        if _max_abs(denominator) * 10 ** (-shift) >= INT64_SAFE:
+            denominator = _wide(denominator)
+        denominator = denominator * 10 ** (-shift)
+    if numerator.dtype == object or denominator.dtype == object:
+        numerator, denominator = _wide(numerator), _wide(denominator)
+    zero = (denominator == 0) & a.known & b.known
+    quotient = vdiv_round(numerator, denominator, "half_even")
+    return Num(a.known & b.known, a.err | b.err | zero, _narrow(quotient), PLACES)
+
+
+def negate(a: Num) -> Num:
+    return Num(a.known, a.err, -a.m, a.scale)
+
+
+def compare(a: Num, b: Num) -> tuple[np.ndarray, np.ndarray]:
+    """(left, right) mantissas at one scale, for any comparison."""
+    left, right, _scale = aligned(a, b)
+    if left.dtype == object or right.dtype == object:
+        left, right = _wide(left), _wide(right)
+    return left, right
+
+
+def round_to(a: Num, places: int, mode: str) -> Num:
+    if places >= a.scale:
+        return a
+    factor = 10 ** (a.scale - places)
+    divisor = np.full(a.m.shape, factor, dtype=a.m.dtype if a.m.dtype == object else np.int64)
+    return Num(a.known, a.err, vdiv_round(a.m, divisor, mode), places)
+
+
+@dataclass(slots=True)
+class Bools(Vec):
+    v: np.ndarray
+
+    def take(self, index: np.ndarray) -> Bools:
+        return Bools(self.known[index], self.err[index], self.v[index])
+
+
+@dataclass(slots=True)
+class Days(Vec):
+    """Dates as days since 1970-01-01."""
+
+    v: np.ndarray
+
+    def take(self, index: np.ndarray) -> Days:
+        return Days(self.known[index], self.err[index], self.v[index])
+
+
+@dataclass(slots=True)
+class Months(Vec):
+    """Months as month numbers."""
+
+    v: np.ndarray
+
+    def take(self, index: np.ndarray) -> Months:
+        return Months(self.known[index], self.err[index], self.v[index])
+
+
+@dataclass(slots=True)
+class Texts(Vec):
+    v: np.ndarray  # object array of str
+
+    def take(self, index: np.ndarray) -> Texts:
+        return Texts(self.known[index], self.err[index], self.v[index])
+
+
+@dataclass(slots=True)
+class Windows(Vec):
+    first: np.ndarray
+    last: np.ndarray
+
+    def take(self, index: np.ndarray) -> Windows:
+        return Windows(self.known[index], self.err[index], self.first[index], self.last[index])
+
+
+@dataclass(slots=True)
+class Refs(Vec):
+    """References to rows of a table: kind is person, household, housing, service, real_estate,
+    vehicle, deposit, period or application."""
+
+    kind: str
+    idx: np.ndarray
+
+    def take(self, index: np.ndarray) -> Refs:
+        return Refs(self.known[index], self.err[index], self.kind, self.idx[index])
+
+
+@dataclass(slots=True)
+class Lists(Vec):
+    """A list per row: the pairs (owner row, item) in the scalar order, owners ascending."""
+
+    owner: np.ndarray
+    items: Vec
+
+    def take(self, index: np.ndarray) -> Lists:
+        """The lists of the rows ``index`` (a row may appear several times)."""
+        counts = np.bincount(self.owner, minlength=len(self.known))
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        picked = counts[index]
+        new_owner = np.repeat(np.arange(len(index)), picked)
+        offsets = np.arange(picked.sum()) - np.repeat(np.cumsum(picked) - picked, picked)
+        source = np.repeat(starts[index], picked) + offsets
+        return Lists(self.known[index], self.err[index], new_owner, take(self.items, source))
+
+
+def take(value: Vec, index: np.ndarray) -> Vec:
+    return value.take(index)  # type: ignore[attr-defined]
+
+
+def constant_mask(n: int, value: bool) -> np.ndarray:
+    return np.full(n, value, dtype=bool)
