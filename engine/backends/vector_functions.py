@@ -278,46 +278,54 @@ def _rows_matching(
     on: np.ndarray | None,
     column: str | None,  # type: ignore[no-untyped-def]
     codes: np.ndarray | tuple | None,
-) -> pd.DataFrame:
-    """Pairs (query row, table row) of the person's rows of a table, filtered by code and date."""
-    frame = getattr(ctx.frames, table)
-    query = pd.DataFrame({"row": np.arange(len(person.idx)), "member": person.idx})
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (query row, table row) of each person's rows of a table, in the person's order,
+    filtered by a code (one per query row, or a set) and a date inside [start, end]."""
+    from engine.backends.vector_ops import _column, _grouped
+
+    starts, counts = _grouped(ctx, table, "member", len(ctx.frames.members))
+    rows, table_rows = expand(starts[person.idx], counts[person.idx])
+    keep = np.ones(len(rows), dtype=bool)
+    if column is not None and codes is not None:
+        values = _column(ctx, table, column)[table_rows]
+        if isinstance(codes, np.ndarray):
+            keep &= values == codes[rows]
+        else:
+            keep &= np.isin(values, list(codes))
     if on is not None:
-        query["on"] = on
-    if isinstance(codes, np.ndarray):
-        query["wanted"] = codes
-    joined = query.merge(frame.reset_index(names="table_row"), on="member", how="inner")
-    if column is not None and isinstance(codes, np.ndarray):
-        joined = joined[joined[column].to_numpy() == joined["wanted"].to_numpy()]
-    elif column is not None and codes is not None:
-        joined = joined[joined[column].isin(codes)]
-    if on is not None and "start" in joined:
-        joined = joined[(joined["start"] <= joined["on"]) & (joined["on"] <= joined["end"])]
-    return joined.sort_values(["row", "table_row"], kind="stable")
+        keep &= (_column(ctx, table, "start")[table_rows] <= on[rows]) & (
+            on[rows] <= _column(ctx, table, "end")[table_rows]
+        )
+    return rows[keep], table_rows[keep]
 
 
 def _has_category(ctx, node, person: Refs, code: Texts, on: Days) -> Vec:  # type: ignore[no-untyped-def]
-    found = _rows_matching(ctx, "categories", person, on.v, "code", code.v.astype(object))
+    rows, _table_rows = _rows_matching(ctx, "categories", person, on.v, "code", code.v.astype(object))
     result = np.zeros(len(person.idx), dtype=bool)
-    result[found["row"].to_numpy()] = True
+    result[rows] = True
     return Bools(*_ok(len(result)), result)
 
 
 def _category_start(ctx, node, person: Refs, code: Texts, on: Days) -> Vec:  # type: ignore[no-untyped-def]
-    found = _rows_matching(ctx, "categories", person, on.v, "code", code.v.astype(object))
-    first = found.drop_duplicates("row", keep="first")
+    from engine.backends.vector_ops import _column
+
+    rows, table_rows = _rows_matching(ctx, "categories", person, on.v, "code", code.v.astype(object))
     n = len(person.idx)
+    first = np.concatenate([[True], rows[1:] != rows[:-1]]) if len(rows) else np.zeros(0, dtype=bool)
     start = np.full(n, NO_DAY, dtype=np.int64)
-    start[first["row"].to_numpy()] = first["start"].to_numpy()
+    start[rows[first]] = _column(ctx, "categories", "start")[table_rows[first]]
     holds = np.zeros(n, dtype=bool)
-    holds[first["row"].to_numpy()] = True
+    holds[rows[first]] = True
     known = ~holds | (start != OPEN_START)
     return Days(known, ~holds, start)
 
 
 def _categories(ctx, node, person: Refs, on: Days) -> Vec:  # type: ignore[no-untyped-def]
-    found = _rows_matching(ctx, "categories", person, on.v, None, None)
-    unique = found[["row", "code"]].drop_duplicates().sort_values(["row", "code"])
+    from engine.backends.vector_ops import _column
+
+    rows, table_rows = _rows_matching(ctx, "categories", person, on.v, None, None)
+    pairs = pd.DataFrame({"row": rows, "code": _column(ctx, "categories", "code")[table_rows]})
+    unique = pairs.drop_duplicates().sort_values(["row", "code"])
     n = len(person.idx)
     items = unique["code"].to_numpy(dtype=object)
     return Lists(*_ok(n), unique["row"].to_numpy().astype(np.int64), Texts(*_ok(len(items)), items))
@@ -382,9 +390,9 @@ def _expected_birth(ctx, node, person: Refs) -> Vec:  # type: ignore[no-untyped-
 
 
 def _has_document(ctx, node, person: Refs, kind: Texts) -> Vec:  # type: ignore[no-untyped-def]
-    found = _rows_matching(ctx, "documents", person, None, "kind", kind.v.astype(object))
+    rows, _table_rows = _rows_matching(ctx, "documents", person, None, "kind", kind.v.astype(object))
     result = np.zeros(len(person.idx), dtype=bool)
-    result[found["row"].to_numpy()] = True
+    result[rows] = True
     return Bools(*_ok(len(result)), result)
 
 
@@ -458,25 +466,25 @@ def _income_months(
 def _reason_months(ctx, node, person: Refs, window: Windows, kinds: Lists | None = None) -> Vec:  # type: ignore[no-untyped-def]
     wanted = _kinds(node, "kinds")
     known = _member(ctx, person, "reasons_known")
-    found = _rows_matching(ctx, "reasons", person, None, "kind" if wanted else None, wanted)
+    from engine.backends.vector_ops import _column
+
+    rows, table_rows = _rows_matching(ctx, "reasons", person, None, "kind" if wanted else None, wanted)
     n = len(person.idx)
     counts = np.zeros(n, dtype=np.int64)
-    if len(found):
-        rows = found["row"].to_numpy()
-        first = np.maximum(window.first[rows], month_index_of(found["start"].to_numpy()))
-        ends = found["end"].to_numpy()
+    if len(rows):
+        first = np.maximum(window.first[rows], month_index_of(_column(ctx, "reasons", "start")[table_rows]))
+        ends = _column(ctx, "reasons", "end")[table_rows]
+        open_end = ends >= OPEN_END
         last = np.where(
-            ends >= OPEN_END,
-            window.last[rows],
-            np.minimum(window.last[rows], month_index_of(np.where(ends >= OPEN_END, 0, ends))),
+            open_end, window.last[rows], np.minimum(window.last[rows], month_index_of(np.where(open_end, 0, ends)))
         )
         spans = pd.DataFrame({"row": rows, "first": first, "last": last})
-        spans = spans[spans["last"] >= spans["first"]].sort_values(["row", "first"])
+        spans = spans[spans["last"] >= spans["first"]].sort_values(["row", "first"], kind="stable")
         if len(spans):
             reach = spans.groupby("row")["last"].cummax()
             previous = reach.groupby(spans["row"]).shift(fill_value=np.iinfo(np.int64).min)
-            start = np.maximum(spans["first"].to_numpy(), previous.to_numpy() + 1)
-            covered = np.maximum(0, spans["last"].to_numpy() - start + 1)
+            begin = np.maximum(spans["first"].to_numpy(), previous.to_numpy() + 1)
+            covered = np.maximum(0, spans["last"].to_numpy() - begin + 1)
             np.add.at(counts, spans["row"].to_numpy(), covered)
     return Num(known, np.zeros(n, dtype=bool), counts, 0)
 
@@ -484,9 +492,9 @@ def _reason_months(ctx, node, person: Refs, window: Windows, kinds: Lists | None
 def _has_reason(ctx, node, person: Refs, on: Days, kinds: Lists | None = None) -> Vec:  # type: ignore[no-untyped-def]
     wanted = _kinds(node, "kinds")
     known = _member(ctx, person, "reasons_known")
-    found = _rows_matching(ctx, "reasons", person, on.v, "kind" if wanted else None, wanted)
+    rows, _table_rows = _rows_matching(ctx, "reasons", person, on.v, "kind" if wanted else None, wanted)
     result = np.zeros(len(person.idx), dtype=bool)
-    result[found["row"].to_numpy()] = True
+    result[rows] = True
     return Bools(known, np.zeros(len(result), dtype=bool), result)
 
 
