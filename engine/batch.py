@@ -136,7 +136,7 @@ def _evaluate(
     period = PeriodValue(month, measure.period)
     n = len(persons)
     rows = np.arange(n)
-    application_day = frames.households["application_day"].to_numpy()[households]
+    application_day = application_days(frames, measure.code)[households]
     if measure.version_by == "application_date":
         known_application = application_day != NO_DAY
         outcome.settle(rows[~known_application], "undetermined")
@@ -167,6 +167,16 @@ def _evaluate(
         )
 
 
+def application_days(frames: Frames, measure: str) -> np.ndarray:
+    """Each household's application day for a measure (NO_DAY without one)."""
+    if frames.applications is None:
+        return frames.households["application_day"].to_numpy()
+    days = np.full(len(frames.households), NO_DAY, dtype=np.int64)
+    own = frames.applications[frames.applications["measure"] == measure]
+    days[own["household"].to_numpy()] = own["day"].to_numpy()
+    return days
+
+
 def _version_of(measure: Measure, days: np.ndarray) -> np.ndarray:
     """The index of the version in force on each day; -1 outside the measure's life."""
     starts = np.array([(v.effective_from - EPOCH).days for v in measure.versions], dtype=np.int64)
@@ -191,7 +201,9 @@ def _evaluate_version(
     cache: dict,
 ) -> None:
     variables = {**ruleset.library, **version.variables}
-    ctx = VectorContext(ruleset, frames, period, persons, households, variables, program_for(ruleset), cache)
+    ctx = VectorContext(
+        ruleset, frames, period, persons, households, variables, program_for(ruleset), cache, measure.code
+    )
     local = np.arange(len(rows))
     open_rows = np.ones(len(rows), dtype=bool)
 
@@ -295,7 +307,7 @@ def _schedule(
     spec = version.schedule
     n = ctx.n
     err = np.zeros(n, dtype=bool)
-    application_day = ctx.frames.households["application_day"].to_numpy()[households]
+    application_day = application_days(ctx.frames, measure.code)[households]
     start = np.full(n, -1, dtype=np.int64)
     start_known = np.ones(n, dtype=bool)
     if spec.start in ("application_month", "month_of_right"):

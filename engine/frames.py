@@ -82,6 +82,9 @@ class Frames:
     deposits: pd.DataFrame
     housing: pd.DataFrame
     services: pd.DataFrame
+    # Per-measure applications (household, measure, day), from the register: a measure then
+    # reads its own application. None (frames from snapshots): the snapshot's application.
+    applications: pd.DataFrame | None = None
     member_start: np.ndarray = field(init=False, repr=False)  # first member row of each household
     applicant: np.ndarray = field(init=False, repr=False)  # the applicant's member row per household
 

@@ -1,27 +1,38 @@
-"""Columnar frames of a partition of the register, for the vectorised backend and batch work.
+"""The vector backend's frames for a partition of the register, one query per table.
 
-One query per table for a whole partition (a set of households or a municipality), never one
-per person. Frames keep the stored representation: money in integer kopecks, quantities as
-scaled integers, months as month numbers (``year * 12 + month - 1``), dates as datetime64; the
-same facts the snapshot builder reads, with the same unknowns (declarations say what is known).
+``partition_frames`` gives exactly what ``engine.frames.from_snapshots`` gives for the snapshots
+``registry.snapshots`` builds for the same households and date — a test holds them equal —
+without building a snapshot per household: the same facts, the same unknowns, the same order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import BigInteger, Select, and_, or_, select, type_coerce
+from sqlalchemy import BigInteger, Select, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from engine import Month
+from engine.frames import (
+    EPOCH,
+    NO_DAY,
+    NO_MONTH,
+    NO_NUMBER,
+    OPEN_END,
+    OPEN_START,
+    QUANTITY_PLACES,
+    SHARE_PLACES,
+    Frames,
+)
 from registry.models import (
     Application,
     Declaration,
     Deposit,
     Disability,
+    Document,
     Household,
     Housing,
     Income,
@@ -34,52 +45,46 @@ from registry.models import (
     UtilityCharge,
     Vehicle,
 )
+from registry.snapshots import ROLE_ORDER
 
 
-@dataclass(frozen=True, slots=True)
-class PartitionFrames:
-    """The facts of a partition as frames; ``members`` has one row per person, households sorted."""
-
-    on: date
-    households: pd.DataFrame  # household_id, region, municipality, reference
-    members: pd.DataFrame  # household_id, person_id, role, birth_date, sex, incomes_first, incomes_last,
-    #                        property_declared, reasons_declared
-    incomes: pd.DataFrame  # person_id, month (month number), kind, amount (kopecks)
-    categories: pd.DataFrame  # person_id, code, valid_from, valid_to
-    reasons: pd.DataFrame  # person_id, kind, valid_from, valid_to
-    disabilities: pd.DataFrame  # person_id, group, valid_from, valid_to
-    pregnancies: pd.DataFrame  # person_id, registered_on, weeks_at_registration, expected_birth, ended_on
-    real_estate: pd.DataFrame  # person_id, kind, area (hundredths of m²), share_numerator, share_denominator
-    vehicles: pd.DataFrame  # person_id, kind, year, power_hp
-    deposits: pd.DataFrame  # person_id, balance (kopecks)
-    housing: pd.DataFrame  # household_id, housing_id, area (hundredths), ownership, registered_residents, has_debts
-    services: pd.DataFrame  # household_id, code, cost (kopecks) — the latest month up to ``on``
-    applications: pd.DataFrame  # household_id, person_id, measure, submitted_on
-
-    @property
-    def size(self) -> int:
-        return len(self.members)
-
-
-def _frame(session: Session, query: Select, columns: Sequence[str]) -> pd.DataFrame:
-    """Raw column values (integers for money and quantities), straight into a frame."""
-    rows = session.execute(query).all()
-    return pd.DataFrame.from_records(rows, columns=list(columns))
+def _raw(column):  # type: ignore[no-untyped-def]
+    """A Money or Scaled column as its stored integer."""
+    return type_coerce(column, BigInteger()).label(column.key)
 
 
 def _valid(column_from, column_to, on: date):  # type: ignore[no-untyped-def]
     return and_(column_from <= on, or_(column_to.is_(None), column_to >= on))
 
 
-def _raw(column):  # type: ignore[no-untyped-def]
-    """A Money or Scaled column read as the stored integer, not converted to Decimal."""
-    return type_coerce(column, BigInteger()).label(column.key)
+def _frame(session: Session, query: Select, columns: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame.from_records(session.execute(query).all(), columns=list(columns))
+
+
+def _days(values: pd.Series, missing: int) -> np.ndarray:
+    """Dates as days since 1970 (``missing`` where absent)."""
+    result = np.full(len(values), missing, dtype=np.int64)
+    present = values.notna().to_numpy()
+    if present.any():
+        moments = pd.to_datetime(values[present]).to_numpy().astype("datetime64[D]")
+        result[present] = (moments - np.datetime64(EPOCH)).astype(np.int64)
+    return result
+
+
+def _months(values: pd.Series) -> np.ndarray:
+    moments = pd.to_datetime(values)
+    return (moments.dt.year * 12 + moments.dt.month - 1).to_numpy().astype(np.int64)
+
+
+def _rescale(values: pd.Series, from_places: int, to_places: int) -> np.ndarray:
+    return values.to_numpy().astype(np.int64) * 10 ** (to_places - from_places)
 
 
 def partition_frames(
     session: Session, on: date, household_ids: Sequence[int] | None = None, municipality: str | None = None
-) -> PartitionFrames:
-    """The frames of the households given (or of a municipality), as known on a date."""
+) -> tuple[Frames, np.ndarray, np.ndarray]:
+    """Frames of the households (given, or of a municipality) as known on a date, with the
+    register ids of their households and members (``Frames`` rows are positions)."""
     membership = select(Membership.household_id, Membership.person_id, Membership.role).where(
         _valid(Membership.valid_from, Membership.valid_to, on)
     )
@@ -89,25 +94,58 @@ def partition_frames(
         membership = membership.join(Household, Household.id == Membership.household_id).where(
             Household.municipality == municipality
         )
-    in_partition = membership.subquery()
-    people = select(in_partition.c.person_id)
+    part = membership.subquery()
+    people = select(part.c.person_id)
+    households_of_part = select(part.c.household_id)
 
     members = _frame(
         session,
-        select(
-            in_partition.c.household_id, in_partition.c.person_id, in_partition.c.role, Person.birth_date, Person.sex
-        )
-        .join(Person, Person.id == in_partition.c.person_id)
-        .order_by(in_partition.c.household_id, in_partition.c.person_id),
+        select(part.c.household_id, part.c.person_id, part.c.role, Person.birth_date, Person.sex).join(
+            Person, Person.id == part.c.person_id
+        ),
         ["household_id", "person_id", "role", "birth_date", "sex"],
     )
-    households = _frame(
-        session,
-        select(Household.id, Household.region, Household.municipality, Household.reference)
-        .where(Household.id.in_(select(in_partition.c.household_id)))
-        .order_by(Household.id),
-        ["household_id", "region", "municipality", "reference"],
+    members["role_order"] = members["role"].map(ROLE_ORDER)
+    members = members.sort_values(["household_id", "role_order", "birth_date", "person_id"]).reset_index(drop=True)
+    household_ids_sorted = np.unique(members["household_id"].to_numpy())
+    household_position = pd.Series(np.arange(len(household_ids_sorted)), index=household_ids_sorted)
+    member_position = pd.Series(np.arange(len(members)), index=members["person_id"].to_numpy())
+
+    households = (
+        _frame(
+            session,
+            select(Household.id, Household.reference, Household.region, Household.municipality).where(
+                Household.id.in_(households_of_part)
+            ),
+            ["household_id", "key", "region", "municipality"],
+        )
+        .set_index("household_id")
+        .loc[household_ids_sorted]
+        .reset_index()
     )
+    latest = _frame(
+        session,
+        select(Application.household_id, Application.submitted_on, Application.measure, Application.id).where(
+            Application.household_id.in_(households_of_part), Application.submitted_on <= on
+        ),
+        ["household_id", "day", "measure", "id"],
+    ).sort_values(["household_id", "day", "id"])
+    generic = latest.groupby("household_id").tail(1).set_index("household_id")
+    application_day = np.full(len(households), NO_DAY, dtype=np.int64)
+    application_measure = np.full(len(households), None, dtype=object)
+    if len(generic):
+        rows = household_position[generic.index].to_numpy()
+        application_day[rows] = _days(generic["day"], NO_DAY)
+        application_measure[rows] = generic["measure"].to_numpy()
+    per_measure = latest.groupby(["household_id", "measure"]).tail(1)
+    applications = pd.DataFrame(
+        {
+            "household": household_position[per_measure["household_id"]].to_numpy().astype(np.int64),
+            "measure": per_measure["measure"].to_numpy(),
+            "day": _days(per_measure["day"], NO_DAY),
+        }
+    )
+
     declarations = _frame(
         session,
         select(Declaration.person_id, Declaration.kind, Declaration.first_month, Declaration.last_month).where(
@@ -115,146 +153,330 @@ def partition_frames(
         ),
         ["person_id", "kind", "first_month", "last_month"],
     )
-    declared = _declared_columns(declarations)
-    members = members.merge(declared, on="person_id", how="left")
-    members["property_declared"] = members["property_declared"].fillna(False).astype(bool)
-    members["reasons_declared"] = members["reasons_declared"].fillna(False).astype(bool)
-
-    incomes = _frame(
-        session,
-        select(Income.person_id, Income.month, Income.kind, _raw(Income.amount)).where(Income.person_id.in_(people)),
-        ["person_id", "month", "kind", "amount"],
+    incomes_first, incomes_last = _declared_runs(declarations, members["person_id"].to_numpy())
+    declared_kinds = declarations.groupby("person_id")["kind"].agg(set)
+    property_known = members["person_id"].map(lambda p: "property" in declared_kinds.get(p, set())).to_numpy(bool)
+    reasons_known = (
+        members["person_id"].map(lambda p: "no_income_reasons" in declared_kinds.get(p, set())).to_numpy(bool)
     )
-    if not incomes.empty:
-        month = pd.to_datetime(incomes["month"])
-        incomes["month"] = (month.dt.year * 12 + month.dt.month - 1).astype("int64")
-        bounds = members.set_index("person_id")[["incomes_first", "incomes_last"]]
-        joined = incomes.join(bounds, on="person_id")
-        inside = (joined["month"] >= joined["incomes_first"]) & (joined["month"] <= joined["incomes_last"])
-        incomes = incomes[inside.fillna(False).to_numpy()].reset_index(drop=True)
-        incomes["amount"] = incomes["amount"].astype("int64")
 
-    def per_person(model, columns, names):  # type: ignore[no-untyped-def]
-        return _frame(
-            session, select(model.person_id, *columns).where(model.person_id.in_(people)), ["person_id", *names]
+    def per_person(model, columns, names, where=(), order=()):  # type: ignore[no-untyped-def]
+        frame = _frame(
+            session, select(model.person_id, *columns).where(model.person_id.in_(people), *where), ["person_id", *names]
         )
+        frame["member"] = member_position[frame["person_id"]].to_numpy().astype(np.int64)
+        return frame.sort_values(["member", *order], kind="stable").reset_index(drop=True)
 
-    housing = _frame(
-        session,
-        select(
-            Housing.household_id,
-            Housing.id,
-            _raw(Housing.area),
-            Housing.ownership,
-            Housing.registered_residents,
-            Housing.has_debts,
-            Housing.valid_from,
-        ).where(Housing.household_id.in_(select(in_partition.c.household_id)), Housing.valid_from <= on),
-        ["household_id", "housing_id", "area", "ownership", "registered_residents", "has_debts", "valid_from"],
+    disabilities = per_person(
+        Disability,
+        [Disability.group, Disability.valid_from, Disability.valid_to, Disability.id],
+        ["group", "valid_from", "valid_to", "id"],
     )
-    if not housing.empty:  # the latest record of each household
-        housing = housing.sort_values(["household_id", "valid_from"]).groupby("household_id").tail(1)
-        housing = housing.drop(columns="valid_from").reset_index(drop=True)
-    charges = _frame(
-        session,
-        select(UtilityCharge.housing_id, UtilityCharge.month, UtilityCharge.code, _raw(UtilityCharge.cost)).where(
-            UtilityCharge.housing_id.in_(list(map(int, housing["housing_id"]))) if not housing.empty else False,
-            UtilityCharge.month <= Month.of(on).start,
-        ),
-        ["housing_id", "month", "code", "cost"],
+    chosen_disability = _choose_disability(disabilities, on, len(members))
+    pregnancies = per_person(
+        Pregnancy,
+        [
+            Pregnancy.registered_on,
+            Pregnancy.weeks_at_registration,
+            Pregnancy.expected_birth,
+            Pregnancy.ended_on,
+            Pregnancy.id,
+        ],
+        ["registered_on", "weeks", "expected_birth", "ended_on", "id"],
+        where=(or_(Pregnancy.ended_on.is_(None), Pregnancy.ended_on >= on),),
+        order=("registered_on",),
     )
-    if not charges.empty:
-        latest = charges.groupby("housing_id")["month"].transform("max")
-        charges = charges[charges["month"] == latest]
-        charges = charges.merge(housing[["housing_id", "household_id"]], on="housing_id")
-        charges = charges[["household_id", "code", "cost"]].sort_values(["household_id", "code"]).reset_index(drop=True)
-    else:
-        charges = pd.DataFrame(columns=["household_id", "code", "cost"])
+    pregnancy = pregnancies.groupby("member").tail(1).set_index("member")
 
-    return PartitionFrames(
-        on=on,
-        households=households,
-        members=members,
-        incomes=incomes,
-        categories=per_person(
-            PersonCategory,
-            [PersonCategory.code, PersonCategory.valid_from, PersonCategory.valid_to],
-            ["code", "valid_from", "valid_to"],
-        ),
-        reasons=per_person(
-            NoIncomeReason,
-            [NoIncomeReason.kind, NoIncomeReason.valid_from, NoIncomeReason.valid_to],
-            ["kind", "valid_from", "valid_to"],
-        ),
-        disabilities=per_person(
-            Disability,
-            [Disability.group, Disability.valid_from, Disability.valid_to],
-            ["group", "valid_from", "valid_to"],
-        ),
-        pregnancies=per_person(
-            Pregnancy,
-            [Pregnancy.registered_on, Pregnancy.weeks_at_registration, Pregnancy.expected_birth, Pregnancy.ended_on],
-            ["registered_on", "weeks_at_registration", "expected_birth", "ended_on"],
-        ),
-        real_estate=per_person(
-            RealEstate,
-            [RealEstate.kind, _raw(RealEstate.area), RealEstate.share_numerator, RealEstate.share_denominator],
-            ["kind", "area", "share_numerator", "share_denominator"],
-        ),
-        vehicles=per_person(Vehicle, [Vehicle.kind, Vehicle.year, Vehicle.power_hp], ["kind", "year", "power_hp"]),
-        deposits=per_person(Deposit, [_raw(Deposit.balance)], ["balance"]),
-        housing=housing,
-        services=charges,
-        applications=_frame(
+    member_frame = pd.DataFrame(
+        {
+            "household": household_position[members["household_id"]].to_numpy().astype(np.int64),
+            "key": members["person_id"].astype(str).to_numpy(),
+            "role": members["role"].to_numpy(),
+            "birth_day": _days(members["birth_date"], NO_DAY),
+            "sex": members["sex"].to_numpy(),
+            "incomes_first": incomes_first,
+            "incomes_last": incomes_last,
+            "property_known": property_known,
+            "reasons_known": reasons_known,
+            "disability_group": chosen_disability["group"].to_numpy(),
+            "disability_from": chosen_disability["from"].to_numpy().astype(np.int64),
+            "disability_to": chosen_disability["to"].to_numpy().astype(np.int64),
+            "pregnancy_day": np.full(len(members), NO_DAY, dtype=np.int64),
+            "pregnancy_weeks": np.zeros(len(members), dtype=np.int64),
+            "pregnancy_expected": np.full(len(members), NO_DAY, dtype=np.int64),
+        }
+    )
+    if len(pregnancy):
+        rows = pregnancy.index.to_numpy()
+        member_frame.loc[rows, "pregnancy_day"] = _days(pregnancy["registered_on"], NO_DAY)
+        member_frame.loc[rows, "pregnancy_weeks"] = pregnancy["weeks"].to_numpy().astype(np.int64)
+        member_frame.loc[rows, "pregnancy_expected"] = _days(pregnancy["expected_birth"], NO_DAY)
+
+    incomes = per_person(
+        Income,
+        [Income.month, Income.kind, _raw(Income.amount), Income.id],
+        ["month", "kind", "amount", "id"],
+        order=("month", "kind", "id"),
+    )
+    if len(incomes):
+        incomes["month"] = _months(incomes["month"])
+        first = incomes_first[incomes["member"].to_numpy()]
+        last = incomes_last[incomes["member"].to_numpy()]
+        inside = (first != NO_MONTH) & (incomes["month"].to_numpy() >= first) & (incomes["month"].to_numpy() <= last)
+        incomes = incomes[inside]
+        incomes = incomes.groupby(["member", "month", "kind"], sort=True, as_index=False)["amount"].sum()
+    income_frame = pd.DataFrame(
+        {
+            "member": incomes["member"].to_numpy().astype(np.int64) if len(incomes) else [],
+            "month": incomes["month"].to_numpy().astype(np.int64) if len(incomes) else [],
+            "kind": incomes["kind"].to_numpy() if len(incomes) else [],
+            "amount": incomes["amount"].to_numpy().astype(np.int64) if len(incomes) else [],
+        }
+    )
+
+    categories = per_person(
+        PersonCategory,
+        [PersonCategory.code, PersonCategory.valid_from, PersonCategory.valid_to],
+        ["code", "valid_from", "valid_to"],
+    )
+    categories["sort_from"] = categories["valid_from"].fillna(date.min)
+    categories = categories.sort_values(["member", "code", "sort_from"], kind="stable")
+    reasons = per_person(
+        NoIncomeReason,
+        [NoIncomeReason.kind, NoIncomeReason.valid_from, NoIncomeReason.valid_to],
+        ["kind", "valid_from", "valid_to"],
+        order=("valid_from", "kind"),
+    )
+    reasons = reasons[reasons_known[reasons["member"].to_numpy()]] if len(reasons) else reasons
+    documents = per_person(Document, [Document.kind, Document.id], ["kind", "id"], order=("id",))
+    estate = per_person(
+        RealEstate,
+        [
+            RealEstate.kind,
+            _raw(RealEstate.area),
+            RealEstate.share_numerator,
+            RealEstate.share_denominator,
+            RealEstate.id,
+        ],
+        ["kind", "area", "numerator", "denominator", "id"],
+        order=("id",),
+    )
+    vehicles = per_person(
+        Vehicle,
+        [Vehicle.kind, Vehicle.year, Vehicle.power_hp, Vehicle.id],
+        ["kind", "year", "power_hp", "id"],
+        order=("id",),
+    )
+    deposits = per_person(Deposit, [_raw(Deposit.balance), Deposit.id], ["balance", "id"], order=("id",))
+    for table in ("estate", "vehicles", "deposits"):
+        frame = {"estate": estate, "vehicles": vehicles, "deposits": deposits}[table]
+        declared = property_known[frame["member"].to_numpy()] if len(frame) else np.zeros(0, dtype=bool)
+        frame = frame[declared].reset_index(drop=True)
+        frame["position"] = frame.groupby("member").cumcount().astype(np.int64)
+        if table == "estate":
+            estate = frame
+        elif table == "vehicles":
+            vehicles = frame
+        else:
+            deposits = frame
+
+    housing = (
+        _frame(
             session,
             select(
-                Application.household_id, Application.person_id, Application.measure, Application.submitted_on
-            ).where(Application.household_id.in_(select(in_partition.c.household_id)), Application.submitted_on <= on),
-            ["household_id", "person_id", "measure", "submitted_on"],
-        ),
-    )
-
-
-def _declared_columns(declarations: pd.DataFrame) -> pd.DataFrame:
-    """Per person: the declared income months (the run ending with the latest), property and
-    reasons declared — the same reading as the snapshot builder's."""
-    columns = ["person_id", "incomes_first", "incomes_last", "property_declared", "reasons_declared"]
-    if declarations.empty:
-        return pd.DataFrame(columns=columns).astype({"incomes_first": "Int64", "incomes_last": "Int64"})
-    flags = (
-        declarations.assign(
-            property_declared=declarations["kind"] == "property",
-            reasons_declared=declarations["kind"] == "no_income_reasons",
+                Housing.household_id,
+                Housing.id,
+                _raw(Housing.area),
+                Housing.ownership,
+                Housing.registered_residents,
+                Housing.has_debts,
+                Housing.valid_from,
+            ).where(Housing.household_id.in_(households_of_part), Housing.valid_from <= on),
+            ["household_id", "housing_id", "area", "ownership", "registered_residents", "has_debts", "valid_from"],
         )
-        .groupby("person_id")[["property_declared", "reasons_declared"]]
-        .any()
+        .sort_values(["household_id", "valid_from", "housing_id"])
+        .groupby("household_id")
+        .tail(1)
     )
+    housing["household"] = household_position[housing["household_id"]].to_numpy().astype(np.int64)
+    housing = housing.sort_values("household").reset_index(drop=True)
+    last_month = _frame(
+        session,
+        select(UtilityCharge.housing_id, func.max(UtilityCharge.month))
+        .where(
+            UtilityCharge.housing_id.in_(select(Housing.id).where(Housing.household_id.in_(households_of_part))),
+            UtilityCharge.month <= Month.of(on).start,
+        )
+        .group_by(UtilityCharge.housing_id),
+        ["housing_id", "month"],
+    )
+    charges = _frame(
+        session,
+        select(
+            UtilityCharge.housing_id,
+            UtilityCharge.month,
+            UtilityCharge.code,
+            UtilityCharge.unit,
+            _raw(UtilityCharge.tariff),
+            _raw(UtilityCharge.norm),
+            _raw(UtilityCharge.volume),
+            _raw(UtilityCharge.cost),
+        ).where(
+            UtilityCharge.housing_id.in_(select(Housing.id).where(Housing.household_id.in_(households_of_part))),
+            UtilityCharge.month <= Month.of(on).start,
+        ),
+        ["housing_id", "month", "code", "unit", "tariff", "norm", "volume", "cost"],
+    )
+    charges = charges.merge(last_month, on=["housing_id", "month"]).merge(
+        housing[["housing_id", "household"]], on="housing_id"
+    )
+    charges = charges.sort_values(["household", "code"]).reset_index(drop=True)
+
+    frames = Frames(
+        households=pd.DataFrame(
+            {
+                "key": households["key"].to_numpy(),
+                "region": households["region"].to_numpy(),
+                "municipality": households["municipality"].to_numpy(),
+                "application_day": application_day,
+                "application_measure": application_measure,
+                "has_housing": np.isin(np.arange(len(households)), housing["household"].to_numpy()),
+            }
+        ),
+        members=member_frame,
+        incomes=income_frame,
+        categories=pd.DataFrame(
+            {
+                "member": categories["member"].to_numpy().astype(np.int64),
+                "code": categories["code"].to_numpy(),
+                "start": _days(categories["valid_from"], OPEN_START),
+                "end": _days(categories["valid_to"], OPEN_END),
+            }
+        ),
+        reasons=pd.DataFrame(
+            {
+                "member": reasons["member"].to_numpy().astype(np.int64),
+                "kind": reasons["kind"].to_numpy(),
+                "start": _days(reasons["valid_from"], NO_DAY),
+                "end": _days(reasons["valid_to"], OPEN_END),
+            }
+        ),
+        documents=pd.DataFrame(
+            {"member": documents["member"].to_numpy().astype(np.int64), "kind": documents["kind"].to_numpy()}
+        ),
+        real_estate=pd.DataFrame(
+            {
+                "member": estate["member"].to_numpy().astype(np.int64),
+                "kind": estate["kind"].to_numpy(),
+                "area": _rescale(estate["area"], 2, QUANTITY_PLACES),
+                "share": _shares(estate["numerator"].to_numpy(), estate["denominator"].to_numpy()),
+                "position": estate["position"].to_numpy().astype(np.int64),
+            }
+        ),
+        vehicles=pd.DataFrame(
+            {
+                "member": vehicles["member"].to_numpy().astype(np.int64),
+                "kind": vehicles["kind"].to_numpy(),
+                "year": vehicles["year"].fillna(NO_NUMBER).to_numpy().astype(np.int64),
+                "power_hp": vehicles["power_hp"].fillna(NO_NUMBER).to_numpy().astype(np.int64),
+                "position": vehicles["position"].to_numpy().astype(np.int64),
+            }
+        ),
+        deposits=pd.DataFrame(
+            {
+                "member": deposits["member"].to_numpy().astype(np.int64),
+                "balance": deposits["balance"].to_numpy().astype(np.int64),
+                "position": deposits["position"].to_numpy().astype(np.int64),
+            }
+        ),
+        housing=pd.DataFrame(
+            {
+                "household": housing["household"].to_numpy().astype(np.int64),
+                "area": _rescale(housing["area"], 2, QUANTITY_PLACES),
+                "ownership": housing["ownership"].to_numpy(),
+                "registered_residents": housing["registered_residents"].fillna(NO_NUMBER).to_numpy().astype(np.int64),
+                "has_debts": pd.array(housing["has_debts"].to_numpy(), dtype="boolean"),
+            }
+        ),
+        services=pd.DataFrame(
+            {
+                "household": charges["household"].to_numpy().astype(np.int64),
+                "code": charges["code"].to_numpy(),
+                "unit": charges["unit"].to_numpy(),
+                "tariff": _optional_rescale(charges["tariff"], 4),
+                "norm": _optional_rescale(charges["norm"], 6),
+                "volume": _optional_rescale(charges["volume"], 4),
+                "cost": charges["cost"].to_numpy().astype(np.int64),
+                "position": charges.groupby("household").cumcount().to_numpy().astype(np.int64),
+            }
+        ),
+        applications=applications,
+    )
+    return frames, household_ids_sorted, members["person_id"].to_numpy()
+
+
+def _optional_rescale(values: pd.Series, places: int) -> np.ndarray:
+    result = np.full(len(values), NO_NUMBER, dtype=np.int64)
+    present = values.notna().to_numpy()
+    result[present] = values[present].to_numpy().astype(np.int64) * 10 ** (QUANTITY_PLACES - places)
+    return result
+
+
+def _shares(numerators: np.ndarray, denominators: np.ndarray) -> np.ndarray:
+    """n/d to SHARE_PLACES places, rounded half-even — as the snapshot's share."""
+    from engine.backends.vector_values import vdiv_round
+
+    return vdiv_round(numerators.astype(np.int64) * 10**SHARE_PLACES, denominators.astype(np.int64), "half_even")
+
+
+def _declared_runs(declarations: pd.DataFrame, person_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per member: the run of declared income months that ends with the latest (as the snapshot)."""
+    first = np.full(len(person_ids), NO_MONTH, dtype=np.int64)
+    last = np.full(len(person_ids), NO_MONTH, dtype=np.int64)
     incomes = declarations[
         (declarations["kind"] == "incomes") & declarations["first_month"].notna() & declarations["last_month"].notna()
-    ].copy()
-    for name in ("first_month", "last_month"):
-        moment = pd.to_datetime(incomes[name])
-        incomes[name] = moment.dt.year * 12 + moment.dt.month - 1
-    counts = incomes.groupby("person_id").size()
-    single = incomes[incomes["person_id"].isin(counts[counts == 1].index)]
-    spans = single.set_index("person_id")[["first_month", "last_month"]]
-    spans.columns = ["incomes_first", "incomes_last"]
-    several = []
-    for person_id, group in incomes[incomes["person_id"].isin(counts[counts > 1].index)].groupby("person_id"):
+    ]
+    if incomes.empty:
+        return first, last
+    position = pd.Series(np.arange(len(person_ids)), index=person_ids)
+    spans = pd.DataFrame(
+        {
+            "person_id": incomes["person_id"].to_numpy(),
+            "first": _months(incomes["first_month"]),
+            "last": _months(incomes["last_month"]),
+        }
+    )
+    counts = spans.groupby("person_id").size()
+    single = spans[spans["person_id"].isin(counts[counts == 1].index)]
+    rows = position[single["person_id"]].to_numpy()
+    first[rows], last[rows] = single["first"].to_numpy(), single["last"].to_numpy()
+    for person_id, group in spans[spans["person_id"].isin(counts[counts > 1].index)].groupby("person_id"):
         months: set[int] = set()
-        for first, last in group[["first_month", "last_month"]].itertuples(index=False):
-            months.update(range(int(first), int(last) + 1))
-        last_index = max(months)
-        first_index = last_index
-        while first_index - 1 in months:
-            first_index -= 1
-        several.append((person_id, first_index, last_index))
-    if several:
-        spans = pd.concat(
-            [
-                spans,
-                pd.DataFrame(several, columns=["person_id", "incomes_first", "incomes_last"]).set_index("person_id"),
-            ]
+        for start, stop in group[["first", "last"]].itertuples(index=False):
+            months.update(range(int(start), int(stop) + 1))
+        end = max(months)
+        begin = end
+        while begin - 1 in months:
+            begin -= 1
+        first[position[person_id]], last[position[person_id]] = begin, end
+    return first, last
+
+
+def _choose_disability(disabilities: pd.DataFrame, on: date, members: int) -> pd.DataFrame:
+    """Per member row: the disability record the snapshot builder chooses (group, from, to in
+    days; no record: group None)."""
+    from registry.snapshots import choose_disability_index
+
+    group = np.full(members, None, dtype=object)
+    start = np.full(members, NO_DAY, dtype=np.int64)
+    end = np.full(members, NO_DAY, dtype=np.int64)
+    for member, records in disabilities.groupby("member"):
+        spans = list(zip(records["valid_from"], records["valid_to"], records["id"], strict=True))
+        chosen = records.iloc[choose_disability_index(spans, on)]
+        group[member] = chosen["group"]
+        start[member] = (chosen["valid_from"] - EPOCH).days
+        end[member] = (
+            OPEN_END if chosen["valid_to"] is None or pd.isna(chosen["valid_to"]) else (chosen["valid_to"] - EPOCH).days
         )
-    result = flags.join(spans, how="left").reset_index()
-    return result[columns].astype({"incomes_first": "Int64", "incomes_last": "Int64"})
+    return pd.DataFrame({"group": group, "from": start, "to": end})

@@ -90,6 +90,14 @@ def _declared_months(declarations: list[Declaration]) -> tuple[Month, Month] | N
     return Month.from_index(first), Month.from_index(last)
 
 
+def choose_disability_index(records: list[tuple[date, date | None, int]], on: date) -> int:
+    """Which of a person's disability records counts on a date: the latest (by start, then id)
+    of those covering the date, else the latest of all."""
+    order = sorted(range(len(records)), key=lambda i: (records[i][0], records[i][2]))
+    covering = [i for i in order if records[i][0] <= on and (records[i][1] is None or records[i][1] >= on)]
+    return (covering or order)[-1]
+
+
 def household_data(
     session: Session,
     household_id: int,
@@ -169,12 +177,9 @@ def household_data(
                 {"kind": r.kind, "from": r.valid_from.isoformat(), "to": _iso(r.valid_to)}
                 for r in sorted(reasons[person.id], key=lambda r: (r.valid_from, r.kind))
             ]
-        current = [
-            d for d in disabilities[person.id] if d.valid_from <= on and (d.valid_to is None or d.valid_to >= on)
-        ]
-        chosen = current or sorted(disabilities[person.id], key=lambda d: d.valid_from)[-1:]
-        if chosen:
-            record = chosen[0]
+        records = disabilities[person.id]
+        if records:
+            record = records[choose_disability_index([(d.valid_from, d.valid_to, d.id) for d in records], on)]
             group: int | str = record.group if record.group == "child" else int(record.group)
             member["disability"] = {"group": group, "from": record.valid_from.isoformat(), "to": _iso(record.valid_to)}
         open_pregnancies = [p for p in pregnancies[person.id] if p.ended_on is None or p.ended_on >= on]

@@ -41,6 +41,7 @@ class VectorContext:
         variables: dict,
         program: VectorProgram,
         cache: dict,
+        measure_code: str = "",
     ):
         self.ruleset = ruleset
         self.frames = frames
@@ -52,6 +53,7 @@ class VectorContext:
         self.variables = variables  # name → Variable
         self.program = program
         self.cache = cache  # memo of pure functions of the frames (income tables ...)
+        self.measure_code = measure_code  # whose application ``application`` means (engine.batch)
         self.values: dict[str, Vec] = {}
         self.ups: list[np.ndarray] = []  # ups[d - 1] maps rows of space d to rows of space d - 1
         self.sizes: list[int] = [self.n_root]

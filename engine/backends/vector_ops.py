@@ -103,9 +103,25 @@ def _period(ctx) -> Refs:  # type: ignore[no-untyped-def]
     return Refs(ctx.ones(), ctx.zeros(), "period", np.zeros(ctx.n, dtype=np.int64))
 
 
+def _application_days(ctx) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Each household's application day for the measure being evaluated (see engine.batch)."""
+    key = ("application_days", ctx.measure_code)
+    found = ctx.cache.get(key)
+    if found is None:
+        frames = ctx.frames
+        if frames.applications is None:
+            found = frames.households["application_day"].to_numpy()
+        else:
+            found = np.full(len(frames.households), NO_DAY, dtype=np.int64)
+            own = frames.applications[frames.applications["measure"] == ctx.measure_code]
+            found[own["household"].to_numpy()] = own["day"].to_numpy()
+        ctx.cache[key] = found
+    return found
+
+
 def _application(ctx) -> Refs:  # type: ignore[no-untyped-def]
     households = ctx.subject_household[ctx.root_rows()]
-    known = ctx.frames.households["application_day"].to_numpy()[households] != NO_DAY
+    known = _application_days(ctx)[households] != NO_DAY
     return Refs(known, ctx.zeros(), "application", households)
 
 
@@ -316,11 +332,15 @@ def field(ctx, obj: Vec, name: str) -> Vec:  # type: ignore[no-untyped-def]
                 return Months(np.ones(n, dtype=bool), np.zeros(n, dtype=bool), np.full(n, period.month.index))
             return vv.num_ints(np.full(n, period.year))
         if obj.kind == "application":
-            day = _column(ctx, "households", "application_day")[idx]
+            day = _application_days(ctx)[idx]
             if name == "date":
                 return Days(np.ones(n, dtype=bool), np.zeros(n, dtype=bool), day)
             if name == "month":
                 return Months(np.ones(n, dtype=bool), np.zeros(n, dtype=bool), month_index_of(day))
+            if ctx.frames.applications is not None:
+                return Texts(
+                    np.ones(n, dtype=bool), np.zeros(n, dtype=bool), np.full(n, ctx.measure_code, dtype=object)
+                )
             return _texts(_column(ctx, "households", "application_measure")[idx])
     if isinstance(obj, Windows):
         known, zeros = np.ones(len(obj.first), dtype=bool), np.zeros(len(obj.first), dtype=bool)
