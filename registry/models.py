@@ -324,6 +324,85 @@ class Assignment(Base):
     __table_args__ = (CheckConstraint("status in ('active', 'suspended', 'ended', 'refused')", name="status"),)
 
 
+class RecalcRun(Base):
+    """A batch recalculation of the register for a month (``mera recalc``)."""
+
+    __tablename__ = "recalc_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(100))
+    period: Mapped[date] = mapped_column(Date)
+    ruleset_version: Mapped[str] = mapped_column(ForeignKey("rule_sets.version"))
+    measures: Mapped[str] = mapped_column(Text)  # JSON list
+    municipality: Mapped[str | None] = mapped_column(String(11))
+    engine: Mapped[str] = mapped_column(String(20))
+    dry_run: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(20))  # running | done | failed
+    summary: Mapped[str | None] = mapped_column(Text)  # JSON
+
+    __table_args__ = (CheckConstraint("status in ('running', 'done', 'failed')", name="status"),)
+
+
+class RecalcPartition(Base):
+    """A partition of a run: a range of households, written whole or not at all."""
+
+    __tablename__ = "recalc_partitions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("recalc_runs.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    first_household: Mapped[int] = mapped_column(BigInteger)
+    last_household: Mapped[int] = mapped_column(BigInteger)
+    households: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))  # pending | done | failed
+    persons: Mapped[int | None] = mapped_column(Integer)
+    milliseconds: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    failed_household: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        UniqueConstraint("run_id", "number", name="number"),
+        CheckConstraint("status in ('pending', 'done', 'failed')", name="status"),
+    )
+
+
+class RecalcResult(Base):
+    """A right found by a run: eligible, undetermined or in error (refusals are not stored)."""
+
+    __tablename__ = "recalc_results"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("recalc_runs.id", ondelete="CASCADE"))
+    household_id: Mapped[int] = mapped_column(BigInteger)
+    person_id: Mapped[int | None] = mapped_column(BigInteger)
+    measure: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[Decimal | None] = mapped_column(Money)
+    start_month: Mapped[date | None] = mapped_column(Date)
+    end_month: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (Index("ix_recalc_results_run_measure", "run_id", "measure"),)
+
+
+class RecalcChange(Base):
+    """A difference between a run's result and the current assignment."""
+
+    __tablename__ = "recalc_changes"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("recalc_runs.id", ondelete="CASCADE"))
+    household_id: Mapped[int] = mapped_column(BigInteger)
+    person_id: Mapped[int | None] = mapped_column(BigInteger)
+    measure: Mapped[str] = mapped_column(String(64))
+    change: Mapped[str] = mapped_column(String(20))  # new | lost | changed | undetermined
+    old_amount: Mapped[Decimal | None] = mapped_column(Money)
+    new_amount: Mapped[Decimal | None] = mapped_column(Money)
+    assignment_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        Index("ix_recalc_changes_run_measure", "run_id", "measure"),
+        CheckConstraint("change in ('new', 'lost', 'changed', 'undetermined')", name="change"),
+    )
+
+
 class CaseCounter(Base):
     """The last sequence number of personal case numbers issued in a municipality."""
 

@@ -110,3 +110,35 @@ def db_session(db_engine):  # type: ignore[no-untyped-def]
         session.close()
         outer.rollback()
         connection.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_database(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A migrated database of its own, as a URL any process can open, for work that commits
+    (batch recalculation across processes). PostgreSQL: a private schema, dropped afterwards."""
+    import sqlalchemy as sa
+
+    from registry.db import make_engine
+    from registry.migrate import upgrade
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'register.sqlite3'}"
+        engine = make_engine(url)
+        upgrade(engine)
+        yield url, engine
+        engine.dispose()
+        return
+    base = request.getfixturevalue("postgres_url")
+    schema = f"mera_fresh_{os.getpid()}_{abs(hash(request.node.nodeid)) % 10**8}"
+    admin = make_engine(base)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    url = f"{base}?options=-csearch_path%3D{schema}"
+    engine = make_engine(url)
+    upgrade(engine)
+    yield url, engine
+    engine.dispose()
+    with admin.begin() as connection:
+        connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    admin.dispose()

@@ -13,7 +13,6 @@ import codecs
 import csv
 import io
 import json
-import math
 import re
 import stat
 import warnings
@@ -25,9 +24,10 @@ from decimal import Decimal
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from registry.importing.encodings import EncodingError, choose_encoding, plain_utf8, supported_encoding
+
 MIB = 1 << 20
 SAMPLE_BYTES = 64 * 1024
-ENCODINGS = ("utf-8", "cp1251", "cp866", "koi8-r")  # utf-8-sig is utf-8 with its mark
 CSV_DELIMITERS = (";", ",", "\t")
 
 
@@ -58,13 +58,14 @@ class Table:
     encoding: str | None
     header: tuple[str, ...]
     rows: Iterator[tuple[int, tuple[Any, ...]]]
+    declared_what: str | None = None  # JSON's {"what": ..., "records": [...]}
 
 
 @contextmanager
 def open_table(
     path: Path,
     encoding: str | None = None,
-    limits: Limits = Limits(),  # noqa: B008  (frozen)
+    limits: Limits = Limits(),
     is_known_column: Callable[[str], bool] = lambda name: False,
 ) -> Iterator[Table]:
     """Open a CSV, XLSX or JSON file for reading; ``ImportFileError`` when it is refused."""
@@ -114,152 +115,7 @@ def _header(cells: tuple[Any, ...], limits: Limits) -> tuple[str, ...]:
     return tuple(names)
 
 
-# -- CSV and its encoding ----------------------------------------------------------------------------
-
-# Share of each letter in Russian text (Lebedev and Nikolaev's corpus counts, rounded).
-_RUSSIAN = dict(
-    zip(
-        "оеаинтсрвлкмдпуяыьгзбчйхжшюцщэфъё",
-        (10.97, 8.45, 8.01, 7.35, 6.70, 6.26, 5.47, 4.73, 4.54, 4.40, 3.49, 3.21, 2.98, 2.81, 2.62, 2.01, 1.90)
-        + (1.74, 1.70, 1.65, 1.59, 1.44, 1.21, 0.97, 0.94, 0.73, 0.64, 0.48, 0.36, 0.32, 0.26, 0.04, 0.04),
-        strict=True,
-    )
-)
-_LETTER_SCORE = {letter: math.log(share / 100) for letter, share in _RUSSIAN.items()}
-# The 133 commonest letter pairs of the Russian text in this repository's rules and reference
-# books (80 % of all pairs). Read through the wrong code page, words are mostly rare pairs.
-_COMMON_PAIRS = frozenset(
-    re.findall(
-        "..",
-        "енстноранинадеерпоотнетареанодлькопрлекаетосмеовиетевеедгоныалтвскзадаваинобиядороеласомесьнфз"
-        "цилиарчелатоемойавруатогрфматиппсерионитвивоблакаявлороктрждсоазпеицыйамиивысясаайилолзнннимнта"
-        "чмоийхобекимурсслндтьусисржйднсктчнубтсдтмьмиацидекабртьсспсилощеляейизугжеик",
-    )
-)
-_PLAIN_SYMBOLS = set("№«»—–‘’“”…\u00a0\u2009\u202f")
-_FOREIGN = -12.0  # a character Russian text does not use: box drawing, Ђ, ‰ ...
-_CASE_BREAK = -6.0  # a capital right after a small letter inside a word ("хБЮМНБ")
-_RARE_PAIR = -2.0
-_WORD = re.compile(r"[^\W\d_]+")
-
-
-def russian_score(text: str) -> float:
-    """How Russian a decoded text looks: the mean log share of its non-ASCII letters, less
-    penalties for rare letter pairs, capitals inside words and characters Russian does not use.
-
-    Real text scores about -3.5; another code page's bytes read through the wrong table score
-    below -4.7 (rare letters and pairs, case flipping inside words, pseudo-graphics)."""
-    total = 0.0
-    count = 0
-    for word in _WORD.findall(text):
-        if word.isascii():
-            continue
-        folded = "".join(char.lower()[0] for char in word).replace("ё", "е")
-        previous_lower = False
-        for index, char in enumerate(word):
-            count += 1
-            lower = folded[index]
-            if lower not in _LETTER_SCORE:
-                total += _FOREIGN
-                previous_lower = False
-                continue
-            total += _LETTER_SCORE[lower]
-            if char.isupper() and previous_lower:
-                total += _CASE_BREAK
-            previous_lower = char.islower()
-            if index and folded[index - 1 : index + 1] not in _COMMON_PAIRS:
-                total += _RARE_PAIR
-    for char in text:
-        if not char.isascii() and not char.isalpha() and char not in _PLAIN_SYMBOLS:
-            count += 1
-            total += _FOREIGN
-    return total / count if count else 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class _Candidate:
-    encoding: str
-    header_hits: int
-    score: float
-    header: str
-
-    @property
-    def rank(self) -> float:
-        return self.header_hits * 10 + self.score
-
-
-def _decode_prefix(sample: bytes, encoding: str) -> str | None:
-    try:  # a multi-byte character cut by the sample's end is not an error
-        return codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
-    except UnicodeDecodeError:
-        return None
-
-
-def _candidates(sample: bytes, is_known_column: Callable[[str], bool]) -> list[_Candidate]:
-    found = []
-    for encoding in ENCODINGS:
-        text = _decode_prefix(sample, encoding)
-        if text is None:
-            continue
-        header = text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
-        names = re.split(r"[;,\t]", header)
-        hits = sum(1 for name in names if is_known_column(name.strip().strip('"')))
-        found.append(_Candidate(encoding, hits, russian_score(text), header))
-    return sorted(found, key=lambda c: -c.rank)
-
-
-def _is_confident(best: _Candidate, others: list[_Candidate]) -> bool:
-    return best.score > -4.8 and all(best.rank - other.rank >= 1.0 for other in others)
-
-
-def choose_encoding(sample: bytes, forced: str | None, is_known_column: Callable[[str], bool]) -> str:
-    """The encoding of a CSV file from its first bytes: by header match, then by letter statistics.
-
-    Never "the first decoding that does not fail": the three Cyrillic code pages never fail. A
-    forced encoding that the text contradicts is an error, not mojibake."""
-    has_bom = sample.startswith(codecs.BOM_UTF8)
-    if forced is not None:
-        forced = _encoding_name(forced)
-    if has_bom:
-        if forced not in (None, "utf-8", "utf-8-sig"):
-            raise ImportFileError(f"файл начинается с метки UTF-8, а задана кодировка {forced}")
-        if _decode_prefix(sample, "utf-8-sig") is None:
-            raise ImportFileError("файл начинается с метки UTF-8, но дальше не читается в UTF-8")
-        return "utf-8-sig"
-    if sample.isascii():
-        return forced or "utf-8"
-    candidates = _candidates(sample, is_known_column)
-    if not candidates:
-        raise ImportFileError(f"кодировка файла не распознана: поддерживаются {', '.join(ENCODINGS)}")
-    best, others = candidates[0], candidates[1:]
-    confident = _is_confident(best, others)
-    if forced is not None:
-        chosen = next((c for c in candidates if c.encoding == _plain_utf8(forced)), None)
-        if chosen is None:
-            raise ImportFileError(f"файл не читается в кодировке {forced}")
-        if confident and best.encoding != chosen.encoding:
-            raise ImportFileError(
-                f"в кодировке {forced} файл читается как «{chosen.header[:60]}»; похоже, это {best.encoding}"
-            )
-        return forced
-    if not confident:
-        preview = "; ".join(f"{c.encoding}: «{c.header[:40]}»" for c in candidates)
-        raise ImportFileError(f"кодировка файла не определяется однозначно, укажите ее явно ({preview})")
-    return best.encoding
-
-
-def _plain_utf8(encoding: str) -> str:
-    return "utf-8" if encoding == "utf-8-sig" else encoding
-
-
-def _encoding_name(name: str) -> str:
-    try:
-        canonical = codecs.lookup(name).name
-    except LookupError:
-        canonical = name
-    if _plain_utf8(canonical) not in ENCODINGS:
-        raise ImportFileError(f"кодировка {name} не поддерживается: {', '.join(ENCODINGS)}")
-    return canonical
+# -- CSV ---------------------------------------------------------------------------------------------
 
 
 def _delimiter(header_line: str) -> str:
@@ -275,7 +131,10 @@ def _csv_table(
 ) -> Iterator[Table]:
     with path.open("rb") as raw:
         sample = raw.read(SAMPLE_BYTES)
-    chosen = choose_encoding(sample, encoding, is_known_column)
+    try:
+        chosen = choose_encoding(sample, encoding, is_known_column)
+    except EncodingError as exc:
+        raise ImportFileError(str(exc)) from None
     with path.open(encoding=chosen, newline="", errors="strict") as handle:
         try:
             first = handle.readline()
@@ -304,7 +163,7 @@ def _csv_table(
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
 
-def check_xlsx_archive(path: Path, limits: Limits = Limits()) -> None:  # noqa: B008  (frozen)
+def check_xlsx_archive(path: Path, limits: Limits = Limits()) -> None:
     """Refuse an XLSX from its ZIP central directory alone, in milliseconds, before any parse:
     too many entries, too big unpacked, too compressed, unsafe names, links, encryption, macros."""
     with path.open("rb") as raw:
@@ -336,7 +195,9 @@ def check_xlsx_archive(path: Path, limits: Limits = Limits()) -> None:  # noqa: 
             unpacked += entry.file_size
             if entry.file_size > RATIO_FLOOR_BYTES and entry.file_size > limits.max_ratio * max(entry.compress_size, 1):
                 ratio = entry.file_size // max(entry.compress_size, 1)
-                raise ImportFileError(f"«{name[:80]}» сжат в {ratio} раз, предел {limits.max_ratio}: похоже на zip-бомбу")
+                raise ImportFileError(
+                    f"«{name[:80]}» сжат в {ratio} раз, предел {limits.max_ratio}: похоже на zip-бомбу"
+                )
         if unpacked > limits.max_unpacked_bytes:
             raise ImportFileError(
                 f"файл распаковывается в {unpacked / MIB:.0f} МБ, предел {limits.max_unpacked_bytes / MIB:.0f} МБ"
@@ -410,7 +271,7 @@ def _no_constants(name: str) -> Any:
 
 def _json_table(path: Path, encoding: str | None, limits: Limits) -> Table:
     """A list of objects, or ``{"what": ..., "records": [...]}``; numbers as ``Decimal``."""
-    if encoding is not None and _plain_utf8(_encoding_name(encoding)) != "utf-8":
+    if encoding is not None and plain_utf8(supported_encoding(encoding)) != "utf-8":
         raise ImportFileError("файл JSON должен быть в UTF-8 (RFC 8259)")
     data = path.read_bytes()
     chosen = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
@@ -441,7 +302,8 @@ def _json_table(path: Path, encoding: str | None, limits: Limits) -> Table:
     if not header:
         raise ImportFileError("в JSON нет ни одной записи с полями")
     rows = ((index, tuple(record.get(key) for key in header)) for index, record in enumerate(records, start=1))
-    return Table("json", chosen, header, _capped(rows, limits))
+    what = document.get("what") if isinstance(document, dict) else None
+    return Table("json", chosen, header, _capped(rows, limits), what if isinstance(what, str) else None)
 
 
-__all__ = ["ENCODINGS", "ImportFileError", "Limits", "Table", "check_xlsx_archive", "choose_encoding", "open_table"]
+__all__ = ["ImportFileError", "Limits", "Table", "check_xlsx_archive", "open_table"]

@@ -1,5 +1,5 @@
 """Record shapes of import files: the fields of each kind with their English codes and Russian
-aliases, the grammar each value must follow, and the parsing of one row into a ``Record``.
+aliases, the mapping of a file's header onto them, and the parsing of one row into a ``Record``.
 
 Checks that need the database or other rows (duplicates, persons by SNILS, households) are the
 service's. Reasons are Russian, for the person who prepared the file.
@@ -8,232 +8,19 @@ service's. Reasons are Russian, for the person who prepared the file.
 from __future__ import annotations
 
 import difflib
-import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from decimal import Decimal
 from typing import Any
 
-from registry.identifiers import normalize_snils, validate_oktmo, validate_snils
+from registry.importing import values as v
 from registry.importing.files import ImportFileError
+from registry.importing.values import ValueProblem, fold
 from registry.reference import DOCUMENT_KINDS, ENTITLEMENT_CATEGORIES, INCOME_KINDS
 
-
-class ValueProblem(ValueError):
-    """A cell that does not follow its field's grammar; the message is the reason."""
-
-
-# -- the grammar of values ---------------------------------------------------------------------------
-
-_THOUSANDS = " \u00a0\u2009\u202f"  # space, no-break, thin and narrow no-break spaces
-_NUMBER = re.compile(r"(-)?([0-9]{1,3}(?:[ \u00a0\u2009\u202f][0-9]{3})+|[0-9]+)(?:[.,]([0-9]+))?")
-_MAX_WHOLE_DIGITS = 12
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-
-
-def parse_decimal(raw: Any, places: int, *, is_money: bool = False) -> Decimal:
-    """A non-negative decimal with at most ``places`` fractional digits, never through float.
-
-    Text: ASCII digits, ``.`` or ``,`` before the fraction, spaces only between groups of three
-    digits. No signs, exponents, NaN or Infinity. An XLSX number arrives as a binary double: its
-    shortest ``repr`` is the number as typed (up to 15 significant digits), and that text is what
-    is parsed.
-    """
-    if isinstance(raw, bool):
-        raise ValueProblem("ожидалось число, а не логическое значение")
-    if isinstance(raw, int):
-        text = str(raw)
-    elif isinstance(raw, float):
-        if not math.isfinite(raw):
-            raise ValueProblem("не число")
-        text = repr(raw)
-    elif isinstance(raw, Decimal):
-        if not raw.is_finite():
-            raise ValueProblem("не число")
-        text = str(raw)
-    elif isinstance(raw, str):
-        text = raw.strip()
-    else:
-        raise ValueProblem("ожидалось число")
-    match = _NUMBER.fullmatch(text)
-    if match is None:
-        shown = text[:40]
-        if re.search(r"nan|inf", text, re.IGNORECASE):
-            raise ValueProblem(f"«{shown}» не число")
-        if re.search(r"[0-9][eE][+-]?[0-9]", text):
-            raise ValueProblem(f"«{shown}»: экспоненциальная запись не принимается, запишите число полностью")
-        raise ValueProblem(
-            f"«{shown}» не число: только цифры, запятая или точка перед дробной частью, пробелы между тысячами"
-        )
-    sign, whole, fraction = match.groups()
-    whole = whole.translate({ord(c): None for c in _THOUSANDS}).lstrip("0") or "0"
-    fraction = (fraction or "").rstrip("0")
-    if sign and (whole != "0" or fraction):
-        raise ValueProblem("отрицательное значение не допускается")
-    if len(fraction) > places:
-        raise ValueProblem("сумма с долями копейки" if is_money else f"больше {places} знаков после запятой")
-    if len(whole) > _MAX_WHOLE_DIGITS:
-        raise ValueProblem(f"слишком большое число: больше {_MAX_WHOLE_DIGITS} цифр до запятой")
-    return Decimal(f"{whole}.{fraction or '0'}")
-
-
-def _money(raw: Any) -> Decimal:
-    return parse_decimal(raw, 2, is_money=True)
-
-
-def _quantity(places: int) -> Callable[[Any], Decimal]:
-    return lambda raw: parse_decimal(raw, places)
-
-
-def _count(raw: Any) -> int:
-    return int(parse_decimal(raw, 0))
-
-
-_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[ T]00:00(?::00)?)?")
-_RU_DATE = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})")
-
-
-def parse_date(raw: Any) -> date:
-    """A real calendar date: DD.MM.YYYY, YYYY-MM-DD, or a spreadsheet date cell."""
-    if isinstance(raw, datetime):
-        if raw.time() != time(0):
-            raise ValueProblem("в ячейке дата со временем: нужна только дата")
-        value = raw.date()
-    elif isinstance(raw, date):
-        value = raw
-    elif isinstance(raw, str):
-        text = raw.strip()
-        if match := _ISO_DATE.fullmatch(text):
-            year, month, day = match.groups()
-        elif match := _RU_DATE.fullmatch(text):
-            day, month, year = match.groups()
-        else:
-            raise ValueProblem(f"«{text[:40]}» не дата: нужно ДД.ММ.ГГГГ или ГГГГ-ММ-ДД")
-        try:
-            value = date(int(year), int(month), int(day))
-        except ValueError:
-            raise ValueProblem(f"нет такой даты: «{text}»") from None
-    elif isinstance(raw, int | float | Decimal) and not isinstance(raw, bool):
-        raise ValueProblem("дата записана числом: задайте ячейке формат даты или введите ДД.ММ.ГГГГ")
-    else:
-        raise ValueProblem("ожидалась дата")
-    if value.year < 1900:
-        raise ValueProblem(f"дата {value:%d.%m.%Y} раньше 1900 года")
-    return value
-
-
-_MONTH = re.compile(r"([0-9]{4})-([0-9]{1,2})|([0-9]{1,2})\.([0-9]{4})")
-
-
-def parse_month(raw: Any) -> date:
-    """The first day of a month given as YYYY-MM or MM.YYYY (or a date on the 1st)."""
-    if isinstance(raw, str) and (match := _MONTH.fullmatch(raw.strip())):
-        year, month = (match[1], match[2]) if match[1] else (match[4], match[3])
-        if not 1 <= int(month) <= 12:
-            raise ValueProblem(f"нет такого месяца: «{raw.strip()}»")
-        value = date(int(year), int(month), 1)
-    else:
-        try:
-            value = parse_date(raw)
-        except ValueProblem:
-            raise ValueProblem(f"«{str(raw)[:40]}» не месяц: нужно ГГГГ-ММ") from None
-        if value.day != 1:
-            raise ValueProblem(f"в месяце указан день ({value:%d.%m.%Y}): нужно ГГГГ-ММ")
-    if value.year < 1900:
-        raise ValueProblem("месяц раньше 1900 года")
-    return value
-
-
-def _text(max_length: int) -> Callable[[Any], str]:
-    def parse(raw: Any) -> str:
-        if isinstance(raw, bool) or not isinstance(raw, str | int | Decimal):
-            raise ValueProblem("ожидался текст")
-        text = str(raw).strip()
-        if _CONTROL.search(text):
-            raise ValueProblem("управляющие символы (перевод строки, табуляция, смена направления) не допускаются")
-        text = " ".join(text.split())
-        if len(text) > max_length:
-            raise ValueProblem(f"длиннее {max_length} символов")
-        return text
-
-    return parse
-
-
-_CYRILLIC_NAME = re.compile(r"[А-ЯЁа-яё]+(?:[-'’ ][А-ЯЁа-яё]+)*")
-_LATIN_NAME = re.compile(r"[A-Za-z]+(?:[-'’ ][A-Za-z]+)*")
-
-
-def _name(raw: Any) -> str:
-    text = _text(100)(raw)
-    if _CYRILLIC_NAME.fullmatch(text) or _LATIN_NAME.fullmatch(text):
-        return text
-    if re.search("[А-ЯЁа-яё]", text) and re.search("[A-Za-z]", text):
-        raise ValueProblem("смешаны латинские и русские буквы (например, латинская «a» вместо русской «а»)")
-    if re.search("[0-9]", text):
-        raise ValueProblem("цифры в имени")
-    raise ValueProblem("допускаются только буквы, дефис, апостроф и пробел")
-
-
-def _digits_of(raw: Any, width: int) -> str:
-    """Digits as text; a spreadsheet number gets back the leading zeros it dropped."""
-    if isinstance(raw, Decimal) and raw.is_finite() and raw == raw.to_integral_value():
-        raw = int(raw)
-    if isinstance(raw, int) and not isinstance(raw, bool) and 0 <= raw:
-        return str(raw).zfill(width)
-    if isinstance(raw, str):
-        return raw.strip()
-    raise ValueProblem("ожидался код из цифр")
-
-
-def _snils(raw: Any) -> str:
-    digits = normalize_snils(_digits_of(raw, 11))
-    reason = validate_snils(digits)
-    if reason:
-        raise ValueProblem(reason)
-    return digits
-
-
-def _oktmo(raw: Any) -> str:
-    text = _digits_of(raw, 8)
-    if len(text) in (9, 10) and text.isdigit():
-        text = text.zfill(11)
-    reason = validate_oktmo(text)
-    if reason:
-        raise ValueProblem(reason)
-    return text
-
-
-def fold(text: str) -> str:
-    """Names and aliases compared without case, ё, spaces or punctuation."""
-    return re.sub(r"[^0-9a-zа-я]", "", text.casefold().replace("ё", "е"))
-
-
-def _choice(options: Mapping[str, tuple[str, ...]], what: str) -> Callable[[Any], str]:
-    """A code, or one of its Russian spellings; unknown values get the closest code suggested."""
-    lookup = {fold(spelling): code for code, spellings in options.items() for spelling in (code, *spellings)}
-
-    def parse(raw: Any) -> str:
-        text = _text(300)(raw)
-        code = lookup.get(fold(text))
-        if code is not None:
-            return code
-        close = difflib.get_close_matches(text, list(options), n=1) or difflib.get_close_matches(
-            fold(text), list(lookup), n=1
-        )
-        hint = f"; возможно, «{lookup.get(close[0], close[0])}»" if close else ""
-        return _raise(f"неизвестный {what} «{text[:60]}»{hint}")
-
-    return parse
-
-
-def _raise(reason: str) -> Any:
-    raise ValueProblem(reason)
-
-
-_sex = _choice({"M": ("М", "муж", "мужской", "male"), "F": ("Ж", "жен", "женский", "female")}, "пол (М или Ж)")
-_role = _choice(
+_sex = v.choice({"M": ("М", "муж", "мужской", "male"), "F": ("Ж", "жен", "женский", "female")}, "пол (М или Ж)")
+_role = v.choice(
     {
         "applicant": ("заявитель",),
         "spouse": ("супруг", "супруга"),
@@ -242,7 +29,7 @@ _role = _choice(
     },
     "роль в семье",
 )
-_flag = _choice({"yes": ("да", "есть", "true", "1"), "no": ("нет", "false", "0")}, "ответ (да или нет)")
+_flag = v.choice({"yes": ("да", "есть", "true", "1"), "no": ("нет", "false", "0")}, "ответ (да или нет)")
 OWNERSHIP = {
     "own": ("собственность", "собственник", "в собственности"),
     "social_rent": ("социальный наем", "социальный найм", "соцнайм"),
@@ -289,71 +76,88 @@ _MONTH_ALIASES = ("Месяц", "Период")
 
 KINDS: dict[str, tuple[Field, ...]] = {
     "persons": (
-        Field("snils", _snils, _SNILS_ALIASES),
-        Field("last_name", _name, ("Фамилия",), is_required=True),
-        Field("first_name", _name, ("Имя",), is_required=True),
-        Field("middle_name", _name, ("Отчество",)),
-        Field("birth_date", parse_date, ("Дата рождения",), is_required=True, is_past=True),
+        Field("snils", v.snils, _SNILS_ALIASES),
+        Field("last_name", v.name, ("Фамилия",), is_required=True),
+        Field("first_name", v.name, ("Имя",), is_required=True),
+        Field("middle_name", v.name, ("Отчество",)),
+        Field("birth_date", v.parse_date, ("Дата рождения",), is_required=True, is_past=True),
         Field("sex", _sex, ("Пол", "Пол (М/Ж)"), is_required=True),
-        Field("municipality", _oktmo, _OKTMO_ALIASES, is_required=True),
-        Field("registration_address", _text(500), ("Адрес регистрации", "Адрес места жительства")),
-        Field("residence_address", _text(500), ("Адрес проживания", "Адрес фактического проживания")),
-        Field("case_number", _text(18), ("Номер личного дела", "Личное дело"), is_ignored=True),
+        Field("municipality", v.oktmo, _OKTMO_ALIASES, is_required=True),
+        Field("registration_address", v.text_of(500), ("Адрес регистрации", "Адрес места жительства")),
+        Field("residence_address", v.text_of(500), ("Адрес проживания", "Адрес фактического проживания")),
+        Field("case_number", v.text_of(18), ("Номер личного дела", "Личное дело"), is_ignored=True),
     ),
     "households": (
-        Field("household", _text(40), _HOUSEHOLD_ALIASES, is_required=True),
-        Field("municipality", _oktmo, _OKTMO_ALIASES, is_required=True),
-        Field("snils", _snils, _SNILS_ALIASES, is_required=True),
+        Field("household", v.text_of(40), _HOUSEHOLD_ALIASES, is_required=True),
+        Field("municipality", v.oktmo, _OKTMO_ALIASES, is_required=True),
+        Field("snils", v.snils, _SNILS_ALIASES, is_required=True),
         Field("role", _role, ("Роль", "Роль в семье", "Родство"), is_required=True),
-        Field("member_from", parse_date, ("valid_from", "Член семьи с", "В составе семьи с"), True, True),
+        Field(
+            "member_from",
+            v.parse_date,
+            ("valid_from", "Член семьи с", "В составе семьи с"),
+            is_required=True,
+            is_past=True,
+        ),
     ),
     "documents": (
-        Field("snils", _snils, _SNILS_ALIASES, is_required=True),
-        Field("kind", _choice({c: (k.title,) for c, k in DOCUMENT_KINDS.items()}, "вид документа"), ("Вид документа",), True),
-        Field("subkind", _text(300), ("Подвид", "Подвид документа")),
-        Field("series", _text(20), ("Серия",)),
-        Field("number", _text(40), ("Номер", "Номер документа")),
-        Field("issued_on", parse_date, ("Дата выдачи",)),
-        Field("issued_by", _text(300), ("Кем выдан",)),
-        Field("valid_to", parse_date, ("Действителен до", "Срок действия")),
+        Field("snils", v.snils, _SNILS_ALIASES, is_required=True),
+        Field(
+            "kind",
+            v.choice({c: (k.title,) for c, k in DOCUMENT_KINDS.items()}, "вид документа"),
+            ("Вид документа",),
+            is_required=True,
+        ),
+        Field("subkind", v.text_of(300), ("Подвид", "Подвид документа")),
+        Field("series", v.text_of(20), ("Серия",)),
+        Field("number", v.text_of(40), ("Номер", "Номер документа")),
+        Field("issued_on", v.parse_date, ("Дата выдачи",)),
+        Field("issued_by", v.text_of(300), ("Кем выдан",)),
+        Field("valid_to", v.parse_date, ("Действителен до", "Срок действия")),
     ),
     "incomes": (
-        Field("snils", _snils, _SNILS_ALIASES, is_required=True),
-        Field("month", parse_month, _MONTH_ALIASES, is_required=True, is_past=True),
-        Field("kind", _choice({c: (k.title,) for c, k in INCOME_KINDS.items()}, "вид дохода"), ("Вид дохода",)),
-        Field("amount", _money, ("Сумма", "Сумма дохода", "Сумма, руб."), is_required=True),
-        Field("source", _text(200), ("Источник", "Источник дохода", "Плательщик")),
+        Field("snils", v.snils, _SNILS_ALIASES, is_required=True),
+        Field("month", v.parse_month, _MONTH_ALIASES, is_required=True, is_past=True),
+        Field("kind", v.choice({c: (k.title,) for c, k in INCOME_KINDS.items()}, "вид дохода"), ("Вид дохода",)),
+        Field("amount", v.money, ("Сумма", "Сумма дохода", "Сумма, руб."), is_required=True),
+        Field("source", v.text_of(200), ("Источник", "Источник дохода", "Плательщик")),
     ),
     "housing": (
-        Field("household", _text(40), _HOUSEHOLD_ALIASES, is_required=True),
-        Field("area", _quantity(2), ("Площадь", "Общая площадь", "Площадь, м2")),
-        Field("ownership", _choice(OWNERSHIP, "вид права на жилье"), ("Право пользования", "Основание проживания")),
-        Field("registered_residents", _count, ("Зарегистрировано", "Число зарегистрированных")),
+        Field("household", v.text_of(40), _HOUSEHOLD_ALIASES, is_required=True),
+        Field("area", v.quantity(2), ("Площадь", "Общая площадь", "Площадь, м2")),
+        Field("ownership", v.choice(OWNERSHIP, "вид права на жилье"), ("Право пользования", "Основание проживания")),
+        Field("registered_residents", v.count, ("Зарегистрировано", "Число зарегистрированных")),
         Field("has_debts", _has_debts, ("Задолженность", "Есть задолженность")),
-        Field("valid_from", parse_date, ("Действует с", "Сведения о жилье с"), is_past=True),
-        Field("month", parse_month, _MONTH_ALIASES, is_required=True, is_past=True),
-        Field("service", _choice(UTILITY_SERVICES, "вид услуги"), ("code", "service_code", "Услуга", "Код услуги"), True),
-        Field("unit", _text(20), ("Ед. изм.", "Единица измерения")),
-        Field("tariff", _quantity(4), ("Тариф",)),
-        Field("norm", _quantity(6), ("Норматив",)),
-        Field("volume", _quantity(4), ("Объем", "Потребление")),
-        Field("cost", _money, ("Начислено", "Сумма", "Стоимость", "Сумма начисления"), is_required=True),
+        Field("valid_from", v.parse_date, ("Действует с", "Сведения о жилье с"), is_past=True),
+        Field("month", v.parse_month, _MONTH_ALIASES, is_required=True, is_past=True),
+        Field(
+            "service",
+            v.choice(UTILITY_SERVICES, "вид услуги"),
+            ("code", "service_code", "Услуга", "Код услуги"),
+            is_required=True,
+        ),
+        Field("unit", v.text_of(20), ("Ед. изм.", "Единица измерения")),
+        Field("tariff", v.quantity(4), ("Тариф",)),
+        Field("norm", v.quantity(6), ("Норматив",)),
+        Field("volume", v.quantity(4), ("Объем", "Потребление")),
+        Field("cost", v.money, ("Начислено", "Сумма", "Стоимость", "Сумма начисления"), is_required=True),
     ),
     "categories": (
-        Field("snils", _snils, _SNILS_ALIASES, is_required=True),
+        Field("snils", v.snils, _SNILS_ALIASES, is_required=True),
         Field(
             "code",
-            _choice({c: (k.title,) for c, k in ENTITLEMENT_CATEGORIES.items()}, "код категории"),
+            v.choice({c: (k.title,) for c, k in ENTITLEMENT_CATEGORIES.items()}, "код категории"),
             ("Категория", "Код категории", "Льготная категория"),
             is_required=True,
         ),
-        Field("valid_from", parse_date, ("Действует с", "Дата начала"), is_past=True),
-        Field("valid_to", parse_date, ("Действует по", "Дата окончания")),
+        Field("valid_from", v.parse_date, ("Действует с", "Дата начала"), is_past=True),
+        Field("valid_to", v.parse_date, ("Действует по", "Дата окончания")),
     ),
 }
 
 _SPELLINGS: dict[str, dict[str, str]] = {  # kind → folded spelling → field code
-    kind: {fold(spelling): f.code for f in fields for spelling in (f.code, *f.aliases)} for kind, fields in KINDS.items()
+    kind: {fold(spelling): f.code for f in fields for spelling in (f.code, *f.aliases)}
+    for kind, fields in KINDS.items()
 }
 _KNOWN = frozenset(spelling for spellings in _SPELLINGS.values() for spelling in spellings)
 
@@ -376,6 +180,8 @@ class Columns:
     what: str
     fields: tuple[str | None, ...]  # per column: a field code, or None for an unnamed column
     labels: dict[str, str]  # field code → the header as the file writes it
+    index: dict[str, int]  # field code → column
+    unnamed: tuple[int, ...]  # columns without a header
 
 
 @dataclass(frozen=True, slots=True)
@@ -438,7 +244,8 @@ def resolve_columns(header: tuple[str, ...], what: str | None = None) -> Columns
         raise ImportFileError(f"заголовок подходит для записей {names}: укажите вид явно")
     fit = chosen[0]
     labels = {code: name for name, code in zip(header, fit.fields, strict=True) if code is not None}
-    return Columns(fit.kind, fit.fields, labels)
+    index = {code: i for i, code in enumerate(fit.fields) if code is not None}
+    return Columns(fit.kind, fit.fields, labels, index, tuple(i for i, c in enumerate(fit.fields) if c is None))
 
 
 # -- one row -------------------------------------------------------------------------------------------
@@ -446,11 +253,11 @@ def resolve_columns(header: tuple[str, ...], what: str | None = None) -> Columns
 
 @dataclass(slots=True)
 class Record:
-    """A parsed row: its values by field code, its cells as text, and what is wrong with it."""
+    """A parsed row: its values by field code, its cells as read, and what is wrong with it."""
 
     row: int
     values: dict[str, Any]
-    cells: dict[str, str]
+    cells: tuple[Any, ...]  # as read, for the report; not copied into text for every row
     problems: list[tuple[str, str]] = field(default_factory=list)
 
     def reject(self, code: str, reason: str) -> None:
@@ -482,18 +289,16 @@ def _is_blank(raw: Any) -> bool:
 
 def parse_record(columns: Columns, row: int, cells: tuple[Any, ...], as_of: date) -> Record:
     """Parse one row, collecting every problem of the row, not just the first."""
-    record = Record(row, {}, {})
-    by_code: dict[str, Any] = {}
-    for index, raw in enumerate(cells):
-        code = columns.fields[index] if index < len(columns.fields) else None
-        if code is not None:
-            by_code[code] = raw
-            record.cells[code] = cell_text(raw)
-        elif not _is_blank(raw):
-            where = "в столбце без заголовка" if index < len(columns.fields) else "за последним столбцом заголовка"
-            record.reject("", f"значение {where}: «{cell_text(raw, 40)}»")
+    record = Record(row, {}, cells)
+    for index in range(len(columns.fields), len(cells)):
+        if not _is_blank(cells[index]):
+            record.reject("", f"значение за последним столбцом заголовка: «{cell_text(cells[index], 40)}»")
+    for index in columns.unnamed:
+        if index < len(cells) and not _is_blank(cells[index]):
+            record.reject("", f"значение в столбце без заголовка: «{cell_text(cells[index], 40)}»")
     for spec in KINDS[columns.what]:
-        raw = by_code.get(spec.code)
+        index = columns.index.get(spec.code)
+        raw = cells[index] if index is not None and index < len(cells) else None
         record.values[spec.code] = None
         if spec.is_ignored:
             continue
@@ -516,6 +321,12 @@ def parse_record(columns: Columns, row: int, cells: tuple[Any, ...], as_of: date
     return record
 
 
+def cell_of(columns: Columns, record: Record, code: str) -> str:
+    """The cell of a field in a record as the report shows it."""
+    index = columns.index.get(code)
+    return cell_text(record.cells[index]) if index is not None and index < len(record.cells) else ""
+
+
 __all__ = [
     "KINDS",
     "OWNERSHIP",
@@ -523,13 +334,9 @@ __all__ = [
     "Columns",
     "Field",
     "Record",
-    "ValueProblem",
+    "cell_of",
     "cell_text",
-    "fold",
     "is_known_column",
-    "parse_date",
-    "parse_decimal",
-    "parse_month",
     "parse_record",
     "resolve_columns",
 ]

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from engine.arithmetic import PLACES, div, fits, mul
 
-DECIMALS = st.decimals(min_value=Decimal("-1e12"), max_value=Decimal("1e12"), places=PLACES, allow_nan=False,
-                       allow_infinity=False)
+DECIMALS = st.decimals(
+    min_value=Decimal("-1e12"), max_value=Decimal("1e12"), places=PLACES, allow_nan=False, allow_infinity=False
+)
 
 
 def _rounded(value: Fraction) -> Decimal:

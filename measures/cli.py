@@ -1,0 +1,119 @@
+"""``mera recalc`` and ``mera whatif``: batch work over the register."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from pathlib import Path
+
+import click
+
+from engine import Month
+from engine.cli.common import load_rules_or_exit, rules_option
+from measures.recalculation import ENGINES, RecalcSummary, recalculate, resume
+from registry.audit import acting_as
+from registry.db import database_url, make_engine
+from registry.migrate import current_revision, head_revision
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _db(url: str | None):  # type: ignore[no-untyped-def]
+    url = database_url(url)
+    engine = make_engine(url)
+    if current_revision(engine) != head_revision():
+        raise click.ClickException("the database is not at the newest schema: run `mera db upgrade`")
+    return url, engine
+
+
+def print_summary(summary: RecalcSummary) -> None:
+    data = summary.as_dict()
+    click.echo(
+        f"run {summary.run_id}: {summary.persons:,} persons in {summary.households:,} households, "
+        f"{len(summary.measures)} measures, {summary.partitions} partition(s), {summary.engine} engine, "
+        f"{summary.seconds:.1f} s, peak memory {summary.peak_memory_mb:.0f} MB"
+    )
+    click.echo(f"  {'measure':<44} {'eligible':>9} {'undeterm.':>9} {'monthly total':>16}  new/lost/changed")
+    for measure, row in data["measures"].items():  # type: ignore[union-attr]
+        changes = row["changes"]
+        click.echo(
+            f"  {measure:<44} {row['eligible']:>9,} {row['undetermined']:>9,} {row['monthly_total']:>16}  "
+            f"{changes['new']}/{changes['lost']}/{changes['changed']}"
+        )
+    for failed in summary.failed:
+        click.echo(f"  partition {failed.number} failed at household {failed.failed_household}: {failed.error}")
+    if summary.failed:
+        click.echo(f"resume with: mera recalc --resume {summary.run_id}")
+
+
+@click.command("recalc")
+@click.option("--period", default=None, help="The month to recalculate, YYYY-MM.")
+@click.option("--measures", default=None, help="Measure codes, comma-separated (default: all).")
+@click.option("--municipality", default=None, help="Only households of this OKTMO.")
+@click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True)
+@click.option("--workers", default=2, show_default=True, help="Processes (processes, dask).")
+@click.option("--scheduler", default=None, help="Address of a Dask scheduler (default: a local cluster).")
+@click.option("--dry-run", is_flag=True, help="Compute and report; write nothing.")
+@click.option("--partition-size", default=20_000, show_default=True, help="Households per partition.")
+@click.option("--resume", "resume_run", type=int, default=None, help="Run the unfinished partitions of a run.")
+@click.option("--database", "url", default=None, help="Database URL (default: $MERA_DATABASE_URL or SQLite).")
+@click.option("--json", "as_json", is_flag=True)
+@rules_option
+def recalc(
+    period: str | None,
+    measures: str | None,
+    municipality: str | None,
+    engine: str,
+    workers: int,
+    scheduler: str | None,
+    dry_run: bool,
+    partition_size: int,
+    resume_run: int | None,
+    url: str | None,
+    as_json: bool,
+    rules_dir: Path | None,
+) -> None:
+    """Recalculate the register for a month, partition by partition, and record the changes
+    against current assignments."""
+    url, db_engine = _db(url)
+    if resume_run is None and period is None:
+        raise click.UsageError("give --period YYYY-MM (or --resume RUN_ID)")
+    with click.progressbar(length=1, label="partitions", show_pos=True) as bar, acting_as(_actor()):
+
+        def progress(report, total: int) -> None:  # type: ignore[no-untyped-def]
+            bar.length = total
+            bar.update(1)
+
+        if resume_run is not None:
+            summary = resume(db_engine, url, resume_run, engine, workers, scheduler, progress)
+        else:
+            ruleset = load_rules_or_exit(rules_dir)
+            codes = [code.strip() for code in measures.split(",")] if measures else None
+            for code in codes or []:
+                if code not in ruleset.measures:
+                    raise click.BadParameter(f"no measure {code!r}", param_hint="--measures")
+            summary = recalculate(
+                db_engine,
+                url,
+                ruleset,
+                Month.parse(period),
+                codes,
+                municipality,
+                engine,  # type: ignore[arg-type]
+                workers,
+                scheduler,
+                dry_run,
+                partition_size,
+                progress,
+            )
+    if as_json:
+        click.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print_summary(summary)
+    if not summary.ok:
+        raise SystemExit(1)

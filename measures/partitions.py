@@ -1,0 +1,284 @@
+"""One partition of a batch recalculation, self-contained so it runs anywhere: in-process, in a
+process pool, or on a Dask worker. It opens its own database connection, rebuilds the rules from
+their files (cached per process by version), evaluates every measure for its households with the
+vector backend, and writes the rights found and the changes against current assignments in one
+transaction — or nothing, and then names the household it stopped on."""
+
+from __future__ import annotations
+
+import resource
+import time
+import traceback
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import and_, or_, select, update
+
+from engine import Month, RuleSet, build_ruleset
+from engine.batch import evaluate_catalogue
+from engine.frames import Frames
+from registry.audit import acting_as
+from registry.bulk import load_frame, next_id, sync_sequence
+from registry.db import make_engine, transaction
+from registry.frames import partition_frames
+from registry.models import Assignment, RecalcPartition
+
+_ENGINES: dict[str, object] = {}
+_RULESETS: dict[str, RuleSet] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionTask:
+    run_id: int
+    number: int
+    household_ids: tuple[int, ...]
+    database_url: str
+    ruleset_version: str
+    ruleset_files: dict[str, bytes] = field(repr=False)
+    ruleset_label: str
+    period: str
+    measures: tuple[str, ...]
+    dry_run: bool
+    actor: str
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionReport:
+    number: int
+    households: int
+    persons: int
+    milliseconds: int
+    peak_memory_mb: float
+    statuses: dict[tuple[str, str], int]
+    totals: dict[str, int]  # kopecks of eligible amounts per measure
+    changes: dict[tuple[str, str], int]
+    error: str | None = None
+    failed_household: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _engine(url: str):  # type: ignore[no-untyped-def]
+    engine = _ENGINES.get(url)
+    if engine is None:
+        engine = _ENGINES[url] = make_engine(url)
+    return engine
+
+
+def dispose_engines() -> None:
+    """Close this process's database connections (the coordinator's, after a local run)."""
+    for engine in _ENGINES.values():
+        engine.dispose()  # type: ignore[attr-defined]
+    _ENGINES.clear()
+
+
+def _ruleset(task: PartitionTask) -> RuleSet:
+    ruleset = _RULESETS.get(task.ruleset_version)
+    if ruleset is None:
+        ruleset = build_ruleset(task.ruleset_files, task.ruleset_label)
+        if ruleset.version != task.ruleset_version:
+            raise RuntimeError("the rules shipped to this worker do not match the run's version")
+        _RULESETS[task.ruleset_version] = ruleset
+    return ruleset
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def evaluate_partition(
+    ruleset: RuleSet,
+    frames: Frames,
+    household_ids: np.ndarray,
+    person_ids: np.ndarray,
+    period: Month,
+    measures: list[str],
+) -> pd.DataFrame:
+    """Results with register ids: household_id, person_id (the recipient: the member for person
+    measures, the applicant for household ones), measure, status, amount (kopecks), schedule."""
+    results = evaluate_catalogue(ruleset, frames, period, measures)
+    applicant = frames.applicant[results["household"].to_numpy()]
+    member = results["member"].to_numpy()
+    recipient = np.where(member >= 0, member, applicant)
+    results["household_id"] = household_ids[results["household"].to_numpy()]
+    results["person_id"] = person_ids[recipient]
+    return results
+
+
+def _current_assignments(session, household_ids: list[int], period: Month, measures: list[str]) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    rows = session.execute(
+        select(
+            Assignment.id, Assignment.household_id, Assignment.person_id, Assignment.measure, Assignment.amount
+        ).where(
+            Assignment.household_id.in_(household_ids),
+            Assignment.measure.in_(measures),
+            Assignment.status == "active",
+            Assignment.period_from <= period.start,
+            or_(Assignment.period_to.is_(None), Assignment.period_to >= period.start),
+        )
+    ).all()
+    frame = pd.DataFrame.from_records(rows, columns=["assignment_id", "household_id", "person_id", "measure", "amount"])
+    frame["old_amount"] = [int(a.scaleb(2)) for a in frame["amount"]] if len(frame) else []
+    return frame.drop(columns="amount")
+
+
+def changes_against(results: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame:
+    """New rights, lost rights, changed amounts and undetermined ones, against assignments."""
+    keys = ["household_id", "person_id", "measure"]
+    merged = results[[*keys, "status", "amount"]].merge(assignments, on=keys, how="outer", indicator=True)
+    assigned = merged["_merge"] != "left_only"
+    eligible = merged["status"] == "eligible"
+    new_amount = merged["amount"]
+    change = np.select(
+        [
+            eligible & ~assigned,
+            assigned & (merged["status"] == "undetermined"),
+            assigned & ~eligible,
+            assigned & eligible & (new_amount.astype("Int64") != merged["old_amount"].astype("Int64")),
+        ],
+        ["new", "undetermined", "lost", "changed"],
+        default="",
+    )
+    merged["change"] = change
+    found = merged[merged["change"] != ""].copy()
+    found["new_amount"] = np.where(found["status"] == "eligible", found["amount"], pd.NA)
+    return found[[*keys, "change", "old_amount", "new_amount", "assignment_id"]].reset_index(drop=True)
+
+
+def _first_failing_household(
+    ruleset: RuleSet,
+    frames_builder,
+    household_ids: list[int],
+    period: Month,  # type: ignore[no-untyped-def]
+    measures: list[str],
+) -> int | None:
+    """Bisect the partition to the first household whose evaluation raises."""
+    candidates = list(household_ids)
+    while len(candidates) > 1:
+        half = candidates[: len(candidates) // 2]
+        try:
+            frames, ids, persons = frames_builder(half)
+            evaluate_partition(ruleset, frames, ids, persons, period, measures)
+        except Exception:
+            candidates = half
+        else:
+            candidates = candidates[len(candidates) // 2 :]
+    return candidates[0] if candidates else None
+
+
+def run_partition(task: PartitionTask) -> PartitionReport:
+    """Evaluate and write one partition; safe to call again for the same partition."""
+    started = time.perf_counter()
+    engine = _engine(task.database_url)
+    period = Month.parse(task.period)
+    measures = list(task.measures)
+    households = list(task.household_ids)
+    try:
+        ruleset = _ruleset(task)
+        with acting_as(task.actor), transaction(engine) as session:
+            frames, household_ids, person_ids = partition_frames(session, period.end, household_ids=households)
+            results = evaluate_partition(ruleset, frames, household_ids, person_ids, period, measures)
+            changes = changes_against(results, _current_assignments(session, households, period, measures))
+            if not task.dry_run:
+                _write(session, task.run_id, results, changes)
+                session.execute(
+                    update(RecalcPartition)
+                    .where(and_(RecalcPartition.run_id == task.run_id, RecalcPartition.number == task.number))
+                    .values(
+                        status="done",
+                        persons=len(person_ids),
+                        error=None,
+                        failed_household=None,
+                        milliseconds=int((time.perf_counter() - started) * 1000),
+                    )
+                )
+    except Exception as exc:
+        message = f"{type(exc).__name__}: {exc}"
+        failing = None
+        try:
+            with transaction(engine) as session:
+
+                def builder(ids):  # type: ignore[no-untyped-def]
+                    return partition_frames(session, period.end, household_ids=ids)
+
+                failing = _first_failing_household(_ruleset(task), builder, households, period, measures)
+        except Exception:
+            failing = None
+        if not task.dry_run:
+            with transaction(engine) as session:
+                session.execute(
+                    update(RecalcPartition)
+                    .where(and_(RecalcPartition.run_id == task.run_id, RecalcPartition.number == task.number))
+                    .values(
+                        status="failed", error=message + "\n" + traceback.format_exc(limit=5), failed_household=failing
+                    )
+                )
+        return PartitionReport(
+            task.number,
+            len(households),
+            0,
+            int((time.perf_counter() - started) * 1000),
+            _peak_mb(),
+            {},
+            {},
+            {},
+            message,
+            failing,
+        )
+    statuses = Counter(zip(results["measure"], results["status"], strict=True))
+    eligible = results[results["status"] == "eligible"]
+    totals = {measure: int(amount) for measure, amount in eligible.groupby("measure")["amount"].sum().items()}
+    change_counts = Counter(zip(changes["measure"], changes["change"], strict=True))
+    return PartitionReport(
+        task.number,
+        len(households),
+        len(person_ids),
+        int((time.perf_counter() - started) * 1000),
+        _peak_mb(),
+        dict(statuses),
+        totals,
+        dict(change_counts),
+    )
+
+
+def _month_day(values: pd.Series) -> pd.Series:
+    """Month numbers to the first day of the month (NaT where absent)."""
+    present = values.notna()
+    days = pd.Series(pd.NaT, index=values.index, dtype="datetime64[s]")
+    if present.any():
+        numbers = values[present].astype("int64")
+        days[present] = pd.to_datetime({"year": numbers // 12, "month": numbers % 12 + 1, "day": 1})
+    return days
+
+
+def _write(session, run_id: int, results: pd.DataFrame, changes: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
+    kept = results[results["status"] != "ineligible"]
+    frame = pd.DataFrame(
+        {
+            "run_id": run_id,
+            "household_id": kept["household_id"].to_numpy(),
+            "person_id": kept["person_id"].to_numpy(),
+            "measure": kept["measure"].to_numpy(),
+            "status": kept["status"].to_numpy(),
+            "amount": kept["amount"].to_numpy(),
+            "start_month": _month_day(kept["start"]).to_numpy(),
+            "end_month": _month_day(kept["end"]).to_numpy(),
+        }
+    )
+    frame.insert(0, "id", np.arange(len(frame)) + next_id(session, "recalc_results"))
+    load_frame(session, "recalc_results", frame)
+    sync_sequence(session, "recalc_results")
+    change_frame = changes.copy()
+    change_frame.insert(0, "run_id", run_id)
+    change_frame.insert(0, "id", np.arange(len(change_frame)) + next_id(session, "recalc_changes"))
+    load_frame(session, "recalc_changes", change_frame)
+    sync_sequence(session, "recalc_changes")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
