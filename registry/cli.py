@@ -263,3 +263,81 @@ def bench_load(url: str | None, persons: int, months: int, keep: bool, as_json: 
         f"({figures['rows']['incomes']:,} monthly incomes) generated and loaded in "
         f"{figures['seconds_generate_and_load']:.1f} s ({'committed' if keep else 'rolled back'})"
     )
+
+
+@click.command("import")
+@database_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--what",
+    type=click.Choice(["persons", "households", "documents", "incomes", "housing", "categories"]),
+    default=None,
+    help="What the file holds (default: from its header).",
+)
+@click.option("--encoding", default=None, help="Force the encoding of a CSV file (default: detected).")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the rejected rows (default: FILE.report.csv).",
+)
+def import_command(
+    url: str | None, file: Path, what: str | None, encoding: str | None, report_path: Path | None
+) -> None:
+    """Load persons, households, documents, incomes, housing or categories from CSV, XLSX or JSON.
+
+    Every row is checked; bad rows go to the report with row, field and reason, good rows load
+    together — or, on a crash or Ctrl-C, none of them.
+    """
+    from registry.importing import ImportFileError, import_file
+
+    engine = _engine(url)
+    started = time.perf_counter()
+    try:
+        with (
+            click.progressbar(length=0, label=f"reading {file.name}", show_pos=True) as bar,
+            acting_as(_actor()),
+            transaction(engine) as session,
+        ):
+
+            def progress(rows: int) -> None:
+                bar.pos = rows
+                bar.render_progress()
+
+            report = import_file(session, file, what, encoding, report_path, progress)
+    except ImportFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"{file}: {report.what}, {report.rows_read:,} rows read, {report.rows_loaded:,} loaded, "
+        f"{report.rows_rejected:,} rejected ({report.encoding or 'binary'}) in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
+    if report.problems:
+        click.echo(f"rejected rows are listed in {report.report_path}")
+        for row, field, _value, reason in report.problems[:10]:
+            click.echo(f"  row {row}, {field}: {reason}")
+        if len(report.problems) > 10:
+            click.echo(f"  ... and {len(report.problems) - 10} more")
+
+
+@click.command("export")
+@database_option
+@click.option("--what", type=click.Choice(["persons", "assignments", "calculations"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), required=True)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Output file (default: WHAT.FORMAT).",
+)
+def export_command(url: str | None, what: str, fmt: str, out_path: Path | None) -> None:
+    """Export persons, assignments or calculations in the shapes the import reads."""
+    from registry.exporting import export
+
+    engine = _engine(url)
+    out_path = out_path or Path(f"{what}.{fmt}")
+    with acting_as(_actor()), transaction(engine) as session:
+        count = export(session, what, fmt, out_path)
+    click.echo(f"{count:,} {what} written to {out_path}")
