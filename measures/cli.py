@@ -117,3 +117,114 @@ def recalc(
         print_summary(summary)
     if not summary.ok:
         raise SystemExit(1)
+
+
+def _roubles(kopecks: int) -> str:
+    sign = "-" if kopecks < 0 else ""
+    return f"{sign}{abs(int(kopecks)) // 100:,}.{abs(int(kopecks)) % 100:02d}".replace(",", " ")
+
+
+@click.command("whatif")
+@click.option("--period", required=True, help="The month, YYYY-MM.")
+@click.option(
+    "--rules",
+    "draft_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The draft rules folder.",
+)
+@click.option(
+    "--base-rules",
+    "base_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The rules to compare with (default: the live rules).",
+)
+@click.option("--municipality", default=None, help="Only households of this OKTMO.")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the report: .json (everything) or .csv (the changed households).",
+)
+@click.option("--explain-limit", default=None, type=int, help="Explain at most this many changes (default: all).")
+@click.option("--database", "url", default=None)
+def whatif_command(
+    period: str,
+    draft_dir: Path,
+    base_dir: Path | None,
+    municipality: str | None,
+    out_path: Path | None,
+    explain_limit: int | None,
+    url: str | None,
+) -> None:
+    """The budget impact of a draft: recipients gained and lost and the change in monthly cost,
+    by measure, municipality and funding source, and every household whose result changes, why."""
+    import csv
+
+    from measures.whatif import whatif
+    from registry.db import transaction
+
+    live = load_rules_or_exit(base_dir)
+    draft = load_rules_or_exit(draft_dir)
+    _url, engine = _db(url)
+    with click.progressbar(length=1, label="partitions") as bar, transaction(engine) as session:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(1)
+
+        report = whatif(
+            session, live, draft, Month.parse(period), municipality, explain_limit=explain_limit, progress=progress
+        )
+    click.echo(
+        f"what-if {period}: live {report.live_version[:12]} → draft {report.draft_version[:12]}, "
+        f"{report.households:,} households"
+    )
+    click.echo(f"  {'measure':<44} {'gained':>7} {'lost':>7} {'monthly cost change':>22}")
+    for row in report.by_measure.itertuples():
+        if row.gained or row.lost or row.cost_change:
+            click.echo(f"  {row.measure:<44} {row.gained:>7,} {row.lost:>7,} {_roubles(row.cost_change):>22}")
+    for row in report.by_funding.itertuples():
+        click.echo(f"  funding {row.funding}: {_roubles(row.cost_change)} a month")
+    click.echo(f"{len(report.changes):,} results change; the first ones:")
+    for change in report.changes[:10]:
+        click.echo(
+            f"  household {change.household_id}, person {change.person_id}, {change.measure}: "
+            f"{change.live_status} → {change.draft_status}; {change.explanation}"
+        )
+    if out_path is not None:
+        if out_path.suffix == ".json":
+            out_path.write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=2, default=str), "utf-8")
+        else:
+            with out_path.open("w", newline="", encoding="utf-8-sig") as handle:
+                writer = csv.writer(handle, delimiter=";")
+                writer.writerow(
+                    [
+                        "household_id",
+                        "person_id",
+                        "measure",
+                        "municipality",
+                        "live_status",
+                        "live_amount",
+                        "draft_status",
+                        "draft_amount",
+                        "explanation",
+                    ]
+                )
+                for change in report.changes:
+                    writer.writerow(
+                        [
+                            change.household_id,
+                            change.person_id,
+                            change.measure,
+                            change.municipality,
+                            change.live_status,
+                            change.live_amount,
+                            change.draft_status,
+                            change.draft_amount,
+                            change.explanation,
+                        ]
+                    )
+        click.echo(f"report written to {out_path}")
