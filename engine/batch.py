@@ -103,11 +103,11 @@ def evaluate_frames(
             "measure": measure,
             "household": households,
             "member": members,
-            "status": outcome.status,
+            "status": pd.Series(outcome.status, dtype=object, copy=False),
             "amount": amount,
-            "failed": np.where(pd.isna(outcome.failed), "", outcome.failed).astype(object),
+            "failed": pd.Series(np.where(pd.isna(outcome.failed), "", outcome.failed), dtype=object, copy=False),
             **schedule,
-            "measure_version": outcome.version,
+            "measure_version": pd.Series(outcome.version, dtype=object, copy=False),
         },
         columns=COLUMNS,
     )
@@ -215,16 +215,28 @@ def _evaluate_version(
             outcome.settle(rows[chosen], status, failed)
         open_rows[chosen] = False
 
+    def narrow() -> bool:
+        """Keep only the open rows in the context; ``False`` when none is left."""
+        nonlocal ctx, rows, households, local, open_rows
+        if open_rows.all():
+            return True
+        keep = np.flatnonzero(open_rows)
+        ctx, rows, households = ctx.narrowed(keep), rows[keep], households[keep]
+        local, open_rows = np.arange(len(keep)), np.ones(len(keep), dtype=bool)
+        return len(keep) > 0
+
     if measure.entity == "person" and version.applies_to is not None:
         applies = ctx.program.formula(version.applies_to)(ctx)
         settle(applies.err, "error")
         settle(~applies.known, "undetermined")
         settle(~applies.v, "ineligible", "applies_to")  # type: ignore[attr-defined]
+        if not narrow():
+            return
     value, known, err, failed = _condition(ctx, version.eligibility)
     settle(err, "error")
     settle(known & ~value, "ineligible", failed)
     settle(~known, "undetermined")
-    if not open_rows.any():
+    if not narrow():
         return
     amount = ctx.program.formula(version.amount)(ctx)
     assert isinstance(amount, Num)
@@ -265,26 +277,36 @@ def _condition(ctx: VectorContext, node: Condition) -> tuple[np.ndarray, np.ndar
         inner_v, inner_known, inner_err, _inner_failed = _condition(ctx, node.children[0])
         failed = np.where(inner_known & inner_v & ~inner_err, node.id, None).astype(object)
         return ~inner_v, inner_known, inner_err, failed
+    # A child is evaluated only for the rows its predecessors left open (the rest are decided,
+    # and a decided row ignores later errors and unknowns), on a narrowed context.
     err = np.zeros(n, dtype=bool)
     unknown = np.zeros(n, dtype=bool)
     failed = np.full(n, None, dtype=object)
     if node.kind == "all":
         refused = np.zeros(n, dtype=bool)
         for child in node.children:
-            v, known, child_err, child_failed = _condition(ctx, child)
-            err |= child_err & ~refused
+            active = np.flatnonzero(~refused)
+            if active.size == 0:
+                break
+            sub = ctx if active.size == n else ctx.narrowed(active)
+            v, known, child_err, child_failed = _condition(sub, child)
             child_false = known & ~v & ~child_err
-            failed = np.where(~refused & child_false, child_failed, failed)
-            refused |= child_false
-            unknown |= ~known & ~child_err
+            err[active] |= child_err
+            failed[active[child_false]] = child_failed[child_false]
+            refused[active[child_false]] = True
+            unknown[active] |= ~known & ~child_err
         known = refused | ~unknown
         return ~refused, known, err, failed
     granted = np.zeros(n, dtype=bool)  # any
     for child in node.children:
-        v, known, child_err, _child_failed = _condition(ctx, child)
-        err |= child_err & ~granted
-        unknown |= ~known & ~child_err & ~granted
-        granted |= known & v & ~child_err
+        active = np.flatnonzero(~granted)
+        if active.size == 0:
+            break
+        sub = ctx if active.size == n else ctx.narrowed(active)
+        v, known, child_err, _child_failed = _condition(sub, child)
+        err[active] |= child_err
+        unknown[active] |= ~known & ~child_err
+        granted[active] |= known & v & ~child_err
     known = granted | ~unknown
     failed = np.where(known & ~granted, node.id, None).astype(object)
     return granted, known, err, failed

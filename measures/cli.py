@@ -228,3 +228,88 @@ def whatif_command(
                         ]
                     )
         click.echo(f"report written to {out_path}")
+
+
+@click.command("batch")
+@click.option("--persons", default=100_000, show_default=True)
+@click.option(
+    "--database",
+    "url",
+    default=None,
+    help="Where to load the population (default: a temporary SQLite file; PostgreSQL via URL).",
+)
+@click.option("--workers", default=2, show_default=True, help="Processes for the end-to-end recalc.")
+@click.option("--json", "as_json", is_flag=True)
+@rules_option
+def bench_batch(persons: int, url: str | None, workers: int, as_json: bool, rules_dir: Path | None) -> None:
+    """Throughput of the whole catalogue with the vector backend, and `mera recalc` end to end.
+
+    Loads a synthetic population of PERSONS into the database, builds the frames once, times the
+    computation alone, then times a full recalculation from the database and back.
+    """
+    import resource
+    import tempfile
+    import time
+
+    import sqlalchemy as sa
+
+    from engine.batch import evaluate_catalogue
+    from registry.db import transaction
+    from registry.frames import partition_frames
+    from registry.migrate import upgrade
+    from registry.seeding import seed
+
+    ruleset = load_rules_or_exit(rules_dir)
+    period = Month(2026, 3)
+    scratch = tempfile.TemporaryDirectory() if url is None else None
+    url = f"sqlite:///{scratch.name}/bench.sqlite3" if scratch is not None else database_url(url)
+    db_engine = make_engine(url)
+    if db_engine.dialect.name == "postgresql":
+        with db_engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+    upgrade(db_engine)
+    figures: dict[str, object] = {
+        "database": db_engine.dialect.name,
+        "persons": persons,
+        "measures": len(ruleset.measures),
+    }
+    started = time.perf_counter()
+    with acting_as(_actor()), transaction(db_engine) as session:
+        seed(session, persons, 2026, 24)
+    figures["seconds_load"] = round(time.perf_counter() - started, 2)
+    started = time.perf_counter()
+    with transaction(db_engine) as session:
+        frames, _ids, _persons = partition_frames(session, period.end, household_ids=None)
+    figures["seconds_frames"] = round(time.perf_counter() - started, 2)
+    evaluate_catalogue(ruleset, frames, period)  # warm-up (imports, compiled closures)
+    started = time.perf_counter()
+    results = evaluate_catalogue(ruleset, frames, period)
+    compute = time.perf_counter() - started
+    figures["seconds_compute"] = round(compute, 3)
+    figures["results"] = len(results)
+    figures["person_measure_evaluations_per_second"] = int(len(frames.members) * len(ruleset.measures) / compute)
+    figures["peak_memory_mb_compute"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    del frames, results
+    for engine_name in ("local", "processes"):
+        started = time.perf_counter()
+        with acting_as(_actor()):
+            summary = recalculate(
+                db_engine,
+                url,
+                ruleset,
+                period,
+                engine=engine_name,
+                workers=workers,
+                partition_size=max(1000, persons // (4 * workers)),
+            )
+        figures[f"seconds_recalc_{engine_name}"] = round(time.perf_counter() - started, 2)
+        figures[f"peak_memory_mb_recalc_{engine_name}"] = round(summary.peak_memory_mb, 1)
+    db_engine.dispose()
+    if scratch is not None:
+        scratch.cleanup()
+    if as_json:
+        click.echo(json.dumps(figures, indent=2))
+        return
+    for key, value in figures.items():
+        click.echo(f"{key:<42} {value}")

@@ -44,12 +44,17 @@ def _table(name: str) -> str:
 
 
 def next_id(session: Session, table: str) -> int:
-    """The first free id of a table; on PostgreSQL the table stays locked until commit, so no
-    one else takes ids from under a bulk load. Call ``sync_sequence`` after loading."""
+    """The first free id of a table; the table (PostgreSQL) or the database (SQLite) stays locked
+    for writing until commit, so no one else takes ids from under a bulk load. Call
+    ``sync_sequence`` after loading."""
     table = _table(table)
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         session.execute(text(f"LOCK TABLE {table} IN EXCLUSIVE MODE"))
+    else:  # SQLite: take the write lock before reading (the driver begins only at the first write)
+        raw = connection.connection.driver_connection
+        if not raw.in_transaction:
+            raw.execute("BEGIN IMMEDIATE")
     return int(session.execute(text(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")).scalar_one())  # noqa: S608
 
 

@@ -12,7 +12,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import BigInteger, Select, and_, func, or_, select, type_coerce
+from sqlalchemy import BigInteger, Select, and_, false, func, literal_column, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from engine import Month
@@ -27,6 +27,7 @@ from engine.frames import (
     SHARE_PLACES,
     Frames,
 )
+from registry.columnar import read_frame
 from registry.models import (
     Application,
     Declaration,
@@ -57,8 +58,15 @@ def _valid(column_from, column_to, on: date):  # type: ignore[no-untyped-def]
     return and_(column_from <= on, or_(column_to.is_(None), column_to >= on))
 
 
+def _among(column, ids: Sequence[int]):  # type: ignore[no-untyped-def]
+    """``column IN (ids)`` with the ids written inline: a partition's thousands of ids are read
+    by COPY as SQL text, and SQLAlchemy renders literals one by one, slowly."""
+    listed = ",".join(str(int(i)) for i in ids)  # integers only: nothing to quote
+    return column.op("IN")(literal_column(f"({listed})")) if listed else false()
+
+
 def _frame(session: Session, query: Select, columns: Sequence[str]) -> pd.DataFrame:
-    return pd.DataFrame.from_records(session.execute(query).all(), columns=list(columns))
+    return read_frame(session.connection(), query, columns)
 
 
 def _days(values: pd.Series, missing: int) -> np.ndarray:
@@ -89,7 +97,7 @@ def partition_frames(
         _valid(Membership.valid_from, Membership.valid_to, on)
     )
     if household_ids is not None:
-        membership = membership.where(Membership.household_id.in_(list(household_ids)))
+        membership = membership.where(_among(Membership.household_id, household_ids))
     if municipality is not None:
         membership = membership.join(Household, Household.id == Membership.household_id).where(
             Household.municipality == municipality
@@ -154,10 +162,10 @@ def partition_frames(
         ["person_id", "kind", "first_month", "last_month"],
     )
     incomes_first, incomes_last = _declared_runs(declarations, members["person_id"].to_numpy())
-    declared_kinds = declarations.groupby("person_id")["kind"].agg(set)
-    property_known = members["person_id"].map(lambda p: "property" in declared_kinds.get(p, set())).to_numpy(bool)
-    reasons_known = (
-        members["person_id"].map(lambda p: "no_income_reasons" in declared_kinds.get(p, set())).to_numpy(bool)
+    member_ids = members["person_id"].to_numpy()
+    property_known = np.isin(member_ids, declarations.loc[declarations["kind"] == "property", "person_id"].to_numpy())
+    reasons_known = np.isin(
+        member_ids, declarations.loc[declarations["kind"] == "no_income_reasons", "person_id"].to_numpy()
     )
 
     def per_person(model, columns, names, where=(), order=()):  # type: ignore[no-untyped-def]
@@ -240,8 +248,7 @@ def partition_frames(
         [PersonCategory.code, PersonCategory.valid_from, PersonCategory.valid_to],
         ["code", "valid_from", "valid_to"],
     )
-    categories["sort_from"] = categories["valid_from"].fillna(date.min)
-    categories = categories.sort_values(["member", "code", "sort_from"], kind="stable")
+    categories = categories.sort_values(["member", "code", "valid_from"], kind="stable", na_position="first")
     reasons = per_person(
         NoIncomeReason,
         [NoIncomeReason.kind, NoIncomeReason.valid_from, NoIncomeReason.valid_to],
@@ -301,17 +308,14 @@ def partition_frames(
     )
     housing["household"] = household_position[housing["household_id"]].to_numpy().astype(np.int64)
     housing = housing.sort_values("household").reset_index(drop=True)
-    last_month = _frame(
-        session,
-        select(UtilityCharge.housing_id, func.max(UtilityCharge.month))
-        .where(
-            UtilityCharge.housing_id.in_(select(Housing.id).where(Housing.household_id.in_(households_of_part))),
-            UtilityCharge.month <= Month.of(on).start,
-        )
-        .group_by(UtilityCharge.housing_id),
-        ["housing_id", "month"],
+    housing_of_part = select(Housing.id).where(Housing.household_id.in_(households_of_part))
+    last_month = (
+        select(UtilityCharge.housing_id, func.max(UtilityCharge.month).label("month"))
+        .where(UtilityCharge.housing_id.in_(housing_of_part), UtilityCharge.month <= Month.of(on).start)
+        .group_by(UtilityCharge.housing_id)
+        .subquery()
     )
-    charges = _frame(
+    charges = _frame(  # the charges of each dwelling's latest month with charges
         session,
         select(
             UtilityCharge.housing_id,
@@ -322,15 +326,13 @@ def partition_frames(
             _raw(UtilityCharge.norm),
             _raw(UtilityCharge.volume),
             _raw(UtilityCharge.cost),
-        ).where(
-            UtilityCharge.housing_id.in_(select(Housing.id).where(Housing.household_id.in_(households_of_part))),
-            UtilityCharge.month <= Month.of(on).start,
+        ).join(
+            last_month,
+            and_(UtilityCharge.housing_id == last_month.c.housing_id, UtilityCharge.month == last_month.c.month),
         ),
         ["housing_id", "month", "code", "unit", "tariff", "norm", "volume", "cost"],
     )
-    charges = charges.merge(last_month, on=["housing_id", "month"]).merge(
-        housing[["housing_id", "household"]], on="housing_id"
-    )
+    charges = charges.merge(housing[["housing_id", "household"]], on="housing_id")
     charges = charges.sort_values(["household", "code"]).reset_index(drop=True)
 
     frames = Frames(
@@ -465,18 +467,28 @@ def _declared_runs(declarations: pd.DataFrame, person_ids: np.ndarray) -> tuple[
 
 def _choose_disability(disabilities: pd.DataFrame, on: date, members: int) -> pd.DataFrame:
     """Per member row: the disability record the snapshot builder chooses (group, from, to in
-    days; no record: group None)."""
-    from registry.snapshots import choose_disability_index
-
+    days; no record: group None) — ``registry.snapshots.choose_disability_index`` on arrays: the
+    latest (by start, then id) of the records covering the date, else the latest of all."""
     group = np.full(members, None, dtype=object)
     start = np.full(members, NO_DAY, dtype=np.int64)
     end = np.full(members, NO_DAY, dtype=np.int64)
-    for member, records in disabilities.groupby("member"):
-        spans = list(zip(records["valid_from"], records["valid_to"], records["id"], strict=True))
-        chosen = records.iloc[choose_disability_index(spans, on)]
-        group[member] = chosen["group"]
-        start[member] = (chosen["valid_from"] - EPOCH).days
-        end[member] = (
-            OPEN_END if chosen["valid_to"] is None or pd.isna(chosen["valid_to"]) else (chosen["valid_to"] - EPOCH).days
+    if len(disabilities):
+        day = (on - EPOCH).days
+        starts = _days(disabilities["valid_from"], NO_DAY)
+        ends = _days(disabilities["valid_to"], OPEN_END)
+        records = pd.DataFrame(
+            {
+                "member": disabilities["member"].to_numpy(),
+                "covering": (starts <= day) & (ends >= day),
+                "start": starts,
+                "id": disabilities["id"].to_numpy(),
+                "end": ends,
+                "group": disabilities["group"].to_numpy(dtype=object),
+            }
         )
+        chosen = records.sort_values(["member", "covering", "start", "id"]).groupby("member").tail(1)
+        rows = chosen["member"].to_numpy()
+        group[rows] = chosen["group"].to_numpy()
+        start[rows] = chosen["start"].to_numpy()
+        end[rows] = chosen["end"].to_numpy()
     return pd.DataFrame({"group": group, "from": start, "to": end})

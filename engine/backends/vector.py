@@ -114,6 +114,27 @@ class VectorContext:
             self.values[name] = value
         return self.from_root(value)
 
+    def narrowed(self, index: np.ndarray) -> VectorContext:
+        """The same evaluation for a subset of the subjects (at the root, outside any loop).
+
+        Every function is row-wise, so a row's values do not depend on which other rows are
+        evaluated with it: conditions and amounts need only be computed for the rows still open.
+        """
+        assert self.depth == 0, "narrowing inside a loop"
+        sub = VectorContext(
+            self.ruleset,
+            self.frames,
+            self.period,
+            self.subject_person[index],
+            self.subject_household[index],
+            self.variables,
+            self.program,
+            self.cache,
+            self.measure_code,
+        )
+        sub.values = {name: value.take(index) for name, value in self.values.items()}
+        return sub
+
     # -- helpers --------------------------------------------------------------------------------
 
     def ones(self) -> np.ndarray:
@@ -131,6 +152,7 @@ class VectorProgram:
 
     def __init__(self) -> None:
         self._cache: dict[int, tuple[Any, Compiled]] = {}
+        self.parameters: dict[tuple[str, tuple[str, ...]], Any] = {}  # (name, key) → series arrays
 
     def formula(self, formula) -> Compiled:  # type: ignore[no-untyped-def]
         entry = self._cache.get(id(formula))
@@ -280,8 +302,8 @@ def constant(value: Any, n: int) -> Vec:
         return Bools(known, err, np.full(n, value, dtype=bool))
     if isinstance(value, Decimal):
         return vv.num_constant(value, n)
-    if isinstance(value, str):
-        return Texts(known, err, np.full(n, value, dtype=object))
+    if isinstance(value, str):  # a read-only view of one object: no n-element copy
+        return Texts(known, err, np.broadcast_to(np.array(value, dtype=object), (n,)))
     raise TypeError(value)
 
 

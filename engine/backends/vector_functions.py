@@ -5,6 +5,7 @@ where the function itself decides them, exactly as ``scalar_ops`` does row by ro
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,7 @@ from engine.backends.vector_values import Bools, Days, Lists, Months, Num, Refs,
 from engine.errors import ParameterNotFoundError
 from engine.frames import NO_DAY, NO_MONTH, OPEN_END, OPEN_START
 from engine.money import parse_rounding
-from engine.params import Bracket
+from engine.params import Bracket, Series
 
 EPOCH = date(1970, 1, 1)
 
@@ -101,55 +102,158 @@ def _round(ctx, node, x: Num, mode: Texts) -> Vec:  # type: ignore[no-untyped-de
 # -- parameters ---------------------------------------------------------------------------------------
 
 
-def _key_texts(keys: list[Vec]) -> list[np.ndarray]:
-    texts = []
-    for key in keys:
-        if isinstance(key, Num):
-            whole, fraction = np.divmod(key.m, 10**key.scale)
-            as_text = np.where(fraction == 0, whole.astype(str), [str(v) for v in key.decimals()])
-            texts.append(np.asarray(as_text, dtype=object))
-        else:  # unknown rows hold None: any text will do, the caller masks them
-            texts.append(np.array([v if isinstance(v, str) else "" for v in key.v], dtype=object))  # type: ignore[attr-defined]
-    return texts
+class _SeriesArrays:
+    """One series as arrays: its dates as day numbers and its values as mantissas at one scale."""
+
+    __slots__ = ("days", "mantissas", "scale", "series", "until")
+
+    def __init__(self, series: Series) -> None:
+        self.series = series
+        self.days = np.array([(d - EPOCH).days for d in series.dates], dtype=np.int64)
+        self.until = None if series.until is None else (series.until - EPOCH).days
+        values = [v.value for v in series.values]
+        if all(isinstance(v, Decimal) for v in values):
+            self.scale = max(max(0, -v.as_tuple().exponent) for v in values)  # type: ignore[union-attr, operator]
+            whole = [int(v.scaleb(self.scale)) for v in values]  # type: ignore[union-attr]
+            big = any(abs(m) >= vv.INT64_SAFE for m in whole)
+            self.mantissas = np.array(whole, dtype=object if big else np.int64)
+        else:  # a scale: brackets stay objects
+            self.scale = 0
+            self.mantissas = np.empty(len(values), dtype=object)
+            for index, value in enumerate(values):
+                self.mantissas[index] = value
 
 
-def _lookup(ctx, node, name: str, keys: list[Vec], at: Days | None):  # type: ignore[no-untyped-def]
-    """For every row: the series value in force (as Python objects) and whether it failed."""
+def _arrays(ctx, parameter, key: tuple[str, ...]) -> _SeriesArrays | None:  # type: ignore[no-untyped-def]
+    """The arrays of the series a key selects (memoised per rule set); ``None`` when there is none."""
+    memo = ctx.program.parameters
+    found = memo.get((parameter.name, key), False)
+    if found is False:
+        try:
+            series = (
+                parameter.series if parameter.series is not None else parameter.table.get(parameter.resolve_key(key))
+            )
+        except (ParameterNotFoundError, ValueError, ArithmeticError):
+            series = None
+        found = memo[(parameter.name, key)] = None if series is None else _SeriesArrays(series)
+    return found  # type: ignore[no-any-return]
+
+
+def _key_codes(key: Vec) -> tuple[np.ndarray, list[str]]:
+    """Each row's code among the key's distinct texts, and those texts (as the scalar backend writes them)."""
+    if isinstance(key, Num):
+        uniques, codes = np.unique(key.m, return_inverse=True)
+        texts = [_key_text(Decimal(int(m)).scaleb(-key.scale)) for m in uniques]
+        return codes.astype(np.int64), texts
+    values = key.v  # type: ignore[attr-defined]
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    texts = [str(v) for v in uniques]
+    codes = np.where(codes < 0, len(texts), codes)  # unknown rows: any text will do, the caller masks them
+    return codes.astype(np.int64), [*texts, ""]
+
+
+def _key_text(value: Decimal) -> str:
+    return str(int(value)) if value == value.to_integral_value() else str(value)
+
+
+class _Found:
+    """A parameter looked up for every row: the series each row uses and its value's position."""
+
+    __slots__ = ("failed", "groups", "n")
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.failed = np.zeros(n, dtype=bool)
+        self.groups: list[tuple[np.ndarray | slice, _SeriesArrays, np.ndarray]] = []  # rows, series, positions
+
+    def num(self) -> Num:
+        scale = max((arrays.scale for _rows, arrays, _pos in self.groups), default=0)
+        big = any(arrays.mantissas.dtype == object for _rows, arrays, _pos in self.groups)
+        mantissas = np.zeros(self.n, dtype=object if big else np.int64)
+        for rows, arrays, positions in self.groups:
+            values = arrays.mantissas[positions]
+            factor = 10 ** (scale - arrays.scale)
+            mantissas[rows] = values * factor if factor != 1 else values
+        return Num(np.ones(self.n, dtype=bool), self.failed.copy(), mantissas, scale)
+
+    def objects(self) -> np.ndarray:
+        values = np.full(self.n, None, dtype=object)
+        for rows, arrays, positions in self.groups:
+            values[rows] = arrays.mantissas[positions]
+        return values
+
+
+def _lookup(ctx, node, name: str, keys: list[Vec], at: Days | None) -> _Found:  # type: ignore[no-untyped-def]
+    """For every row: the series value in force and whether the lookup failed."""
     parameter = ctx.ruleset.params[name]
     n = len(keys[0].known) if keys else (len(at.v) if at is not None else ctx.n)
     days = at.v if at is not None else np.full(n, ctx.as_of_day, dtype=np.int64)
-    texts = _key_texts(keys)
-    combined = (
-        np.array(["\x1f".join(parts) for parts in zip(*texts, strict=True)], dtype=object)
-        if texts
-        else np.full(n, "", dtype=object)
-    )
-    values = np.empty(n, dtype=object)
-    failed = np.zeros(n, dtype=bool)
-    for key_text in np.unique(combined) if n else []:
-        rows = np.flatnonzero(combined == key_text)
-        key = tuple(key_text.split("\x1f")) if texts else ()
-        try:
-            if parameter.series is not None:
-                series = parameter.series
-            else:
-                series = parameter.table.get(parameter.resolve_key(key))
-                if series is None:
-                    failed[rows] = True
-                    continue
-        except (ParameterNotFoundError, ValueError, ArithmeticError):
-            failed[rows] = True
+    found = _Found(n)
+    if not n:
+        return found
+    if not keys:
+        groups: list[tuple[np.ndarray | slice, tuple[str, ...]]] = [(slice(None), ())]
+    else:
+        combined = np.zeros(n, dtype=np.int64)
+        texts: list[list[str]] = []
+        for key in keys:
+            codes, key_texts = _key_codes(key)
+            combined = combined * len(key_texts) + codes
+            texts.append(key_texts)
+        uniques, inverse = np.unique(combined, return_inverse=True)
+        order = np.argsort(inverse, kind="stable")
+        bounds = np.cumsum(np.bincount(inverse, minlength=len(uniques)))
+        groups = []
+        for number, code in enumerate(uniques.tolist()):
+            parts = []
+            for key_texts in reversed(texts):
+                code, part = divmod(code, len(key_texts))
+                parts.append(key_texts[part])
+            rows = order[(bounds[number - 1] if number else 0) : bounds[number]]
+            groups.append((rows, tuple(reversed(parts))))
+    for rows, key in groups:
+        arrays = _arrays(ctx, parameter, key)
+        if arrays is None:
+            found.failed[rows] = True
             continue
-        dates = np.array([(d - EPOCH).days for d in series.dates], dtype=np.int64)
-        position = np.searchsorted(dates, days[rows], side="right") - 1
-        outside = position < 0
-        if series.until is not None:
-            outside |= days[rows] > (series.until - EPOCH).days
-        failed[rows[outside]] = True
-        good = rows[~outside]
-        for row, index in zip(good, position[~outside], strict=True):
-            values[row] = series.values[index].value
-    return values, failed
+        on = days[rows]
+        positions = np.searchsorted(arrays.days, on, side="right") - 1
+        outside = positions < 0
+        if arrays.until is not None:
+            outside |= on > arrays.until
+        if outside.any():
+            found.failed[rows] = found.failed[rows] | outside
+            positions = np.where(outside, 0, positions)
+        found.groups.append((rows, arrays, positions))
+    return found
+
+
+def _param(ctx, node, name: Texts, *keys: Vec, at: Days | None = None) -> Vec:  # type: ignore[no-untyped-def]
+    return _lookup(ctx, node, _literal(node, 0), list(keys), at).num()
+
+
+def _param_exists(ctx, node, name: Texts, *keys: Vec, at: Days | None = None) -> Vec:  # type: ignore[no-untyped-def]
+    found = _lookup(ctx, node, _literal(node, 0), list(keys), at)
+    return Bools(*_ok(found.n), ~found.failed)
+
+
+def _scale_apply(ctx, node, x: Num, keys: list[Vec], at: Days | None, marginal: bool) -> Vec:  # type: ignore[no-untyped-def]
+    from engine.params import bracket_value, marginal_value
+
+    found = _lookup(ctx, node, _literal(node, 0), keys, at)
+    scales, failed = found.objects(), found.failed.copy()
+    results = np.full(len(scales), None, dtype=object)
+    amounts = x.decimals()
+    for row in np.flatnonzero(~failed):
+        brackets: tuple[Bracket, ...] = scales[row]
+        amount = amounts[row]
+        if amount is None:
+            continue
+        value = marginal_value(brackets, amount) if marginal else bracket_value(brackets, amount)
+        if value is None:
+            failed[row] = True
+        results[row] = value
+    return _decimals_to_num(results, failed)
 
 
 def _decimals_to_num(values: np.ndarray, failed: np.ndarray) -> Num:
@@ -159,34 +263,6 @@ def _decimals_to_num(values: np.ndarray, failed: np.ndarray) -> Num:
     big = any(abs(m) >= vv.INT64_SAFE for m in mantissas)
     n = len(values)
     return Num(np.ones(n, dtype=bool), failed.copy(), np.array(mantissas, dtype=object if big else np.int64), scale)
-
-
-def _param(ctx, node, name: Texts, *keys: Vec, at: Days | None = None) -> Vec:  # type: ignore[no-untyped-def]
-    values, failed = _lookup(ctx, node, _literal(node, 0), list(keys), at)
-    return _decimals_to_num(values, failed)
-
-
-def _param_exists(ctx, node, name: Texts, *keys: Vec, at: Days | None = None) -> Vec:  # type: ignore[no-untyped-def]
-    _values, failed = _lookup(ctx, node, _literal(node, 0), list(keys), at)
-    return Bools(*_ok(len(failed)), ~failed)
-
-
-def _scale_apply(ctx, node, x: Num, keys: list[Vec], at: Days | None, marginal: bool) -> Vec:  # type: ignore[no-untyped-def]
-    scales, failed = _lookup(ctx, node, _literal(node, 0), keys, at)
-    results = np.empty(len(scales), dtype=object)
-    from engine.params import bracket_value, marginal_value
-
-    amounts = x.decimals()
-    for row, (scale, amount) in enumerate(zip(scales, amounts, strict=True)):
-        if failed[row] or scale is None or amount is None:
-            results[row] = None
-            continue
-        brackets: tuple[Bracket, ...] = scale
-        value = marginal_value(brackets, amount) if marginal else bracket_value(brackets, amount)
-        if value is None:
-            failed[row] = True
-        results[row] = value
-    return _decimals_to_num(results, failed)
 
 
 def _bracket(ctx, node, name: Texts, x: Num, *keys: Vec, at: Days | None = None) -> Vec:  # type: ignore[no-untyped-def]
@@ -247,7 +323,9 @@ def _month(ctx, node, value: Vec) -> Vec:  # type: ignore[no-untyped-def]
     if isinstance(value, Texts):
         from engine.periods import Month
 
-        index = np.array([Month.parse(text).index for text in value.v], dtype=np.int64)
+        codes, texts = pd.factorize(value.v, use_na_sentinel=True)  # each distinct text parsed once
+        parsed = np.array([Month.parse(text).index for text in texts] + [0], dtype=np.int64)
+        index = parsed[codes]  # unknown rows (code -1) take the 0 appended: the caller masks them
         return Months(*_ok(len(index)), index)
     return Months(*_ok(len(value.v)), month_index_of(value.v))  # type: ignore[attr-defined]
 
@@ -331,26 +409,37 @@ def _categories(ctx, node, person: Refs, on: Days) -> Vec:  # type: ignore[no-un
     return Lists(*_ok(n), unique["row"].to_numpy().astype(np.int64), Texts(*_ok(len(items)), items))
 
 
-def _disability_active(ctx, person: Refs, on: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
-    group = _member(ctx, person, "disability_group")
+def _disability_columns(ctx) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    """Per member: the disability group as a number (0 for none and for a child) and whether it
+    is a disabled child's status, each distinct text converted once."""
+    key = ("disability",)
+    found = ctx.cache.get(key)
+    if found is None:
+        codes, groups = pd.factorize(ctx.frames.members["disability_group"].to_numpy(dtype=object))
+        numbers = np.array([0 if g == "child" else int(g) for g in groups] + [0], dtype=np.int64)
+        child = np.array([g == "child" for g in groups] + [False], dtype=bool)
+        present = codes >= 0
+        found = ctx.cache[key] = (present, np.where(present, numbers[codes], 0), np.where(present, child[codes], False))
+    return found  # type: ignore[no-any-return]
+
+
+def _disability_active(ctx, person: Refs, on: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    """Per row: the group number, whether it is a child's status, and whether it is in force on ``on``."""
+    present, numbers, child = _disability_columns(ctx)
     start = _member(ctx, person, "disability_from")
     end = _member(ctx, person, "disability_to")
-    present = np.array([g is not None and g == g for g in group], dtype=bool)
-    active = present & (start <= on) & (on <= end)
-    return group, active
+    active = present[person.idx] & (start <= on) & (on <= end)
+    return numbers[person.idx], child[person.idx], active
 
 
 def _disability_group(ctx, node, person: Refs, on: Days) -> Vec:  # type: ignore[no-untyped-def]
-    group, active = _disability_active(ctx, person, on.v)
-    numbers = np.array(
-        [int(g) if a and g != "child" else 0 for g, a in zip(group, active, strict=True)], dtype=np.int64
-    )
-    return vv.num_ints(numbers)
+    numbers, _child, active = _disability_active(ctx, person, on.v)
+    return vv.num_ints(np.where(active, numbers, 0))
 
 
 def _is_disabled_child(ctx, node, person: Refs, on: Days) -> Vec:  # type: ignore[no-untyped-def]
-    group, active = _disability_active(ctx, person, on.v)
-    return Bools(*_ok(len(active)), active & (group == "child"))
+    _numbers, child, active = _disability_active(ctx, person, on.v)
+    return Bools(*_ok(len(active)), active & child)
 
 
 def _pregnancy_weeks_on(ctx, person: Refs, on: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
@@ -402,26 +491,40 @@ _SHIFT = 2**20  # month numbers stay below; member rows above
 
 
 def _income_index(ctx, kinds: tuple[str, ...] | None, exclude: tuple[str, ...] | None):  # type: ignore[no-untyped-def]
+    """Monthly totals of the chosen kinds per (member, month), as sorted keys and prefix sums."""
     key = ("incomes", kinds, exclude)
     found = ctx.cache.get(key)
     if found is None:
-        incomes = ctx.frames.incomes
-        mask = np.ones(len(incomes), dtype=bool)
+        keys, amounts, kind_codes, kind_names = _income_rows(ctx)
+        mask = np.ones(len(keys), dtype=bool)
         if kinds is not None:
-            mask &= incomes["kind"].isin(kinds).to_numpy()
+            mask &= np.isin(kind_codes, [i for i, name in enumerate(kind_names) if name in kinds])
         if exclude is not None:
-            mask &= ~incomes["kind"].isin(exclude).to_numpy()
-        chosen = incomes[mask]
-        monthly = chosen.groupby(["member", "month"], sort=True)["amount"].sum()
-        keys = monthly.index.get_level_values(0).to_numpy().astype(np.int64) * _SHIFT + monthly.index.get_level_values(
-            1
-        ).to_numpy().astype(np.int64)
-        amounts = monthly.to_numpy().astype(np.int64)
+            mask &= ~np.isin(kind_codes, [i for i, name in enumerate(kind_names) if name in exclude])
+        keys, amounts = keys[mask], amounts[mask]
+        starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]])) if len(keys) else keys
+        monthly = np.add.reduceat(amounts, starts) if len(keys) else amounts
         found = ctx.cache[key] = (
-            keys,
-            np.concatenate([[0], np.cumsum(amounts)]),
-            np.concatenate([[0], np.cumsum(amounts > 0)]),
+            keys[starts],
+            np.concatenate([[0], np.cumsum(monthly)]),
+            np.concatenate([[0], np.cumsum(monthly > 0)]),
         )
+    return found
+
+
+def _income_rows(ctx):  # type: ignore[no-untyped-def]
+    """The income table ordered by (member, month): keys, amounts, kind codes and kind names."""
+    key = ("income_rows",)
+    found = ctx.cache.get(key)
+    if found is None:
+        incomes = ctx.frames.incomes
+        keys = incomes["member"].to_numpy(dtype=np.int64) * _SHIFT + incomes["month"].to_numpy(dtype=np.int64)
+        amounts = incomes["amount"].to_numpy(dtype=np.int64)
+        codes, names = incomes["kind"].factorize()
+        if len(keys) and not (keys[1:] >= keys[:-1]).all():
+            order = np.argsort(keys, kind="stable")
+            keys, amounts, codes = keys[order], amounts[order], codes[order]
+        found = ctx.cache[key] = (keys, amounts, codes, list(names))
     return found
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from engine.backends import vector_values as vv
 from engine.backends.vector_values import Bools, Days, Lists, Months, Num, Refs, Texts, Vec, Windows
@@ -175,16 +176,25 @@ class _Column:
     """A table column that can be indexed by placeholder rows (0 for an unknown reference, even
     when the table is empty): such rows are masked as unknown by the caller."""
 
-    __slots__ = ("values",)
+    __slots__ = ("_present", "values")
 
     def __init__(self, values: np.ndarray):
         self.values = values
+        self._present: _Column | None = None
 
     def __getitem__(self, index: np.ndarray) -> np.ndarray:
         if len(self.values) == 0:
             filler = None if self.values.dtype == object else 0
             return np.full(len(index), filler, dtype=self.values.dtype)
         return self.values[np.clip(index, 0, len(self.values) - 1)]
+
+    def texts(self, index: np.ndarray) -> Texts:
+        """The column as text at ``index``; missing values (None, NaN) unknown."""
+        if self._present is None:
+            self._present = _Column(
+                ~pd.isna(self.values) if self.values.dtype == object else np.ones(len(self.values), dtype=bool)
+            )
+        return Texts(self._present[index], np.zeros(len(index), dtype=bool), np.asarray(self[index], dtype=object))
 
 
 def _column(ctx, table: str, name: str) -> _Column:  # type: ignore[no-untyped-def]
@@ -193,16 +203,6 @@ def _column(ctx, table: str, name: str) -> _Column:  # type: ignore[no-untyped-d
     if found is None:
         found = ctx.cache[key] = _Column(getattr(ctx.frames, table)[name].to_numpy())
     return found
-
-
-def _texts(values: np.ndarray, known: np.ndarray | None = None) -> Texts:
-    n = len(values)
-    present = (
-        np.array([v is not None and v == v for v in values], dtype=bool)
-        if values.dtype == object
-        else np.ones(n, dtype=bool)
-    )
-    return Texts(present if known is None else known & present, np.zeros(n, dtype=bool), values.astype(object))
 
 
 def _number(values: np.ndarray, scale: int, missing: int | None = NO_NUMBER) -> Num:
@@ -226,7 +226,7 @@ def _person_field(ctx, ref: Refs, name: str) -> Vec:  # type: ignore[no-untyped-
     n = len(idx)
     members = len(ctx.frames.members)
     if name in ("id", "role", "sex"):
-        return _texts(_column(ctx, "members", "key" if name == "id" else name)[idx])
+        return _column(ctx, "members", "key" if name == "id" else name).texts(idx)
     if name == "birth_date":
         return Days(np.ones(n, dtype=bool), np.zeros(n, dtype=bool), _column(ctx, "members", "birth_day")[idx])
     table = {"real_estate": "real_estate", "vehicles": "vehicles", "deposits": "deposits"}[name]
@@ -253,9 +253,9 @@ def _household_field(ctx, ref: Refs, name: str) -> Vec:  # type: ignore[no-untyp
     if name == "size":
         return vv.num_ints(frames.sizes[idx])
     if name == "region":
-        return _texts(_column(ctx, "households", "region")[idx])
+        return _column(ctx, "households", "region").texts(idx)
     if name == "municipality":
-        return _texts(_column(ctx, "households", "municipality")[idx])
+        return _column(ctx, "households", "municipality").texts(idx)
     if name == "housing":
         row = _housing_row(ctx)[idx]
         return Refs(row >= 0, np.zeros(n, dtype=bool), "housing", np.where(row >= 0, row, 0))
@@ -294,7 +294,7 @@ def field(ctx, obj: Vec, name: str) -> Vec:  # type: ignore[no-untyped-def]
             if name == "area":
                 return _number(_column(ctx, "housing", "area")[idx], QUANTITY_PLACES, None)
             if name == "ownership":
-                return _texts(_column(ctx, "housing", "ownership")[idx])
+                return _column(ctx, "housing", "ownership").texts(idx)
             if name == "registered_residents":
                 return _number(_column(ctx, "housing", "registered_residents")[idx], 0)
             if name == "has_debts":
@@ -303,7 +303,7 @@ def field(ctx, obj: Vec, name: str) -> Vec:  # type: ignore[no-untyped-def]
                 return Bools(known, np.zeros(n, dtype=bool), _Column(raw.fillna(False).to_numpy(dtype=bool))[idx])
         if obj.kind == "service":
             if name in ("code", "unit"):
-                return _texts(_column(ctx, "services", name)[idx])
+                return _column(ctx, "services", name).texts(idx)
             if name == "cost":
                 return _number(_column(ctx, "services", "cost")[idx], 2, None)
             return _number(_column(ctx, "services", name)[idx], QUANTITY_PLACES)
@@ -311,9 +311,9 @@ def field(ctx, obj: Vec, name: str) -> Vec:  # type: ignore[no-untyped-def]
             table = {"real_estate": "real_estate", "vehicle": "vehicles", "deposit": "deposits"}[obj.kind]
             if name == "owner":
                 member = _column(ctx, table, "member")[idx]
-                return _texts(_column(ctx, "members", "key")[member])
+                return _column(ctx, "members", "key").texts(member)
             if name == "kind":
-                return _texts(_column(ctx, table, "kind")[idx])
+                return _column(ctx, table, "kind").texts(idx)
             if name == "area":
                 return _number(_column(ctx, table, "area")[idx], QUANTITY_PLACES, None)
             if name == "share":
@@ -341,7 +341,7 @@ def field(ctx, obj: Vec, name: str) -> Vec:  # type: ignore[no-untyped-def]
                 return Texts(
                     np.ones(n, dtype=bool), np.zeros(n, dtype=bool), np.full(n, ctx.measure_code, dtype=object)
                 )
-            return _texts(_column(ctx, "households", "application_measure")[idx])
+            return _column(ctx, "households", "application_measure").texts(idx)
     if isinstance(obj, Windows):
         known, zeros = np.ones(len(obj.first), dtype=bool), np.zeros(len(obj.first), dtype=bool)
         if name in ("first", "last"):

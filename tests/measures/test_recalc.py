@@ -176,7 +176,7 @@ def test_processes_and_dask_give_what_in_process_gives(register, rules, engine_n
     url, engine = register
     local = recalculate(engine, url, rules, PERIOD, partition_size=100)
     other = recalculate(engine, url, rules, PERIOD, partition_size=100, engine=engine_name, workers=2)
-    assert other.ok and other.partitions == local.partitions
+    assert other.ok and other.partitions == local.partitions, other.failed
     assert (other.statuses, other.totals, other.changes) == (local.statuses, local.totals, local.changes)
     assert _results(engine, local.run_id) == _results(engine, other.run_id)
     with transaction(engine) as session:
