@@ -1,6 +1,7 @@
 # Mera: the two commands of the README, and a few helpers.
 #   make demo   — set up, check the rules, calculate the example households, build the embedded
-#                 SQLite register with the example population and calculate its applications
+#                 SQLite register with the example population, calculate its applications and
+#                 recalculate the register for the month
 #   make test   — set up, run the whole test suite
 # Both create the local virtual environment .venv when it is missing.
 
@@ -15,7 +16,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] <= (3, 12), "Mera needs Python 3.11 or 3.12 (durable-rules does not build on 3.13)"'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,openfisca]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -26,6 +27,7 @@ demo: $(STAMP)
 	$(BIN)/mera db upgrade
 	$(BIN)/mera db seed --persons 2000 --if-empty
 	$(BIN)/mera assess --period 2026-03 --save
+	$(BIN)/mera recalc --period 2026-03
 	$(BIN)/mera audit verify
 
 test: $(STAMP)

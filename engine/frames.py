@@ -32,6 +32,17 @@ QUANTITY_PLACES = 6  # areas, volumes, norms, tariffs (the snapshot schema allow
 SHARE_PLACES = PLACES  # ownership shares: 1/3 is 0.3333333333, as the rules compute it
 
 
+def text_column(values) -> pd.Series:  # type: ignore[no-untyped-def]
+    """Text as a plain object column: pandas would otherwise convert every string to Arrow
+    (seven times slower to build), and the backends read object arrays anyway."""
+    array = np.asarray(values, dtype=object)
+    missing = pd.isna(array)
+    if missing.any():  # None, whatever pandas used (NaN, NA)
+        array = array.copy()
+        array[missing] = None
+    return pd.Series(array, dtype=object, copy=False)
+
+
 def day_number(day: date | None, missing: int = NO_DAY) -> int:
     return missing if day is None else (day - EPOCH).days
 
@@ -195,10 +206,15 @@ def from_snapshots(snapshots: Sequence[Snapshot]) -> Frames:
                 )
 
     def frame(rows: list[tuple], columns: list[str], dtypes: dict[str, str] | None = None) -> pd.DataFrame:
-        result = pd.DataFrame.from_records(rows, columns=columns)
-        for name, dtype in (dtypes or {}).items():
-            result[name] = result[name].astype(dtype)
-        return result
+        """Columns of the given dtypes; the others are text (``text_column``)."""
+        dtypes = dtypes or {}
+        values = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
+        return pd.DataFrame(
+            {
+                name: pd.Series(list(column), dtype=dtypes[name]) if name in dtypes else text_column(list(column))
+                for name, column in zip(columns, values, strict=True)
+            }
+        )
 
     ints = "int64"
     return Frames(

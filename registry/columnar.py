@@ -77,8 +77,12 @@ def _sqlite_table(connection: Connection, query: Select, names: list[str], kinds
 
 def _pandas(column: pa.ChunkedArray, kind: str) -> object:
     missing = column.null_count > 0
-    if kind == "text":
-        return pd.Series(column.to_numpy(), dtype=object, copy=False)
+    if kind == "text":  # one str object per distinct value, not per row (memory, and no per-row decoding)
+        encoded = column.combine_chunks().dictionary_encode()
+        distinct = np.empty(len(encoded.dictionary) + 1, dtype=object)
+        distinct[:-1] = encoded.dictionary.to_pylist()
+        indices = encoded.indices.fill_null(len(encoded.dictionary)).to_numpy()
+        return pd.Series(distinct[indices], dtype=object, copy=False)
     if kind == "date":
         return column.to_numpy().astype("datetime64[s]")
     if kind == "int":

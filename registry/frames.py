@@ -26,6 +26,7 @@ from engine.frames import (
     QUANTITY_PLACES,
     SHARE_PLACES,
     Frames,
+    text_column,
 )
 from registry.columnar import read_frame
 from registry.models import (
@@ -149,7 +150,7 @@ def partition_frames(
     applications = pd.DataFrame(
         {
             "household": household_position[per_measure["household_id"]].to_numpy().astype(np.int64),
-            "measure": per_measure["measure"].to_numpy(),
+            "measure": text_column(per_measure["measure"]),
             "day": _days(per_measure["day"], NO_DAY),
         }
     )
@@ -199,15 +200,15 @@ def partition_frames(
     member_frame = pd.DataFrame(
         {
             "household": household_position[members["household_id"]].to_numpy().astype(np.int64),
-            "key": members["person_id"].astype(str).to_numpy(),
-            "role": members["role"].to_numpy(),
+            "key": text_column(members["person_id"].astype(str)),
+            "role": text_column(members["role"]),
             "birth_day": _days(members["birth_date"], NO_DAY),
-            "sex": members["sex"].to_numpy(),
+            "sex": text_column(members["sex"]),
             "incomes_first": incomes_first,
             "incomes_last": incomes_last,
             "property_known": property_known,
             "reasons_known": reasons_known,
-            "disability_group": chosen_disability["group"].to_numpy(),
+            "disability_group": text_column(chosen_disability["group"]),
             "disability_from": chosen_disability["from"].to_numpy().astype(np.int64),
             "disability_to": chosen_disability["to"].to_numpy().astype(np.int64),
             "pregnancy_day": np.full(len(members), NO_DAY, dtype=np.int64),
@@ -238,7 +239,7 @@ def partition_frames(
         {
             "member": incomes["member"].to_numpy().astype(np.int64) if len(incomes) else [],
             "month": incomes["month"].to_numpy().astype(np.int64) if len(incomes) else [],
-            "kind": incomes["kind"].to_numpy() if len(incomes) else [],
+            "kind": text_column(incomes["kind"] if len(incomes) else []),
             "amount": incomes["amount"].to_numpy().astype(np.int64) if len(incomes) else [],
         }
     )
@@ -338,11 +339,11 @@ def partition_frames(
     frames = Frames(
         households=pd.DataFrame(
             {
-                "key": households["key"].to_numpy(),
-                "region": households["region"].to_numpy(),
-                "municipality": households["municipality"].to_numpy(),
+                "key": text_column(households["key"]),
+                "region": text_column(households["region"]),
+                "municipality": text_column(households["municipality"]),
                 "application_day": application_day,
-                "application_measure": application_measure,
+                "application_measure": text_column(application_measure),
                 "has_housing": np.isin(np.arange(len(households)), housing["household"].to_numpy()),
             }
         ),
@@ -351,7 +352,7 @@ def partition_frames(
         categories=pd.DataFrame(
             {
                 "member": categories["member"].to_numpy().astype(np.int64),
-                "code": categories["code"].to_numpy(),
+                "code": text_column(categories["code"]),
                 "start": _days(categories["valid_from"], OPEN_START),
                 "end": _days(categories["valid_to"], OPEN_END),
             }
@@ -359,18 +360,18 @@ def partition_frames(
         reasons=pd.DataFrame(
             {
                 "member": reasons["member"].to_numpy().astype(np.int64),
-                "kind": reasons["kind"].to_numpy(),
+                "kind": text_column(reasons["kind"]),
                 "start": _days(reasons["valid_from"], NO_DAY),
                 "end": _days(reasons["valid_to"], OPEN_END),
             }
         ),
         documents=pd.DataFrame(
-            {"member": documents["member"].to_numpy().astype(np.int64), "kind": documents["kind"].to_numpy()}
+            {"member": documents["member"].to_numpy().astype(np.int64), "kind": text_column(documents["kind"])}
         ),
         real_estate=pd.DataFrame(
             {
                 "member": estate["member"].to_numpy().astype(np.int64),
-                "kind": estate["kind"].to_numpy(),
+                "kind": text_column(estate["kind"]),
                 "area": _rescale(estate["area"], 2, QUANTITY_PLACES),
                 "share": _shares(estate["numerator"].to_numpy(), estate["denominator"].to_numpy()),
                 "position": estate["position"].to_numpy().astype(np.int64),
@@ -379,7 +380,7 @@ def partition_frames(
         vehicles=pd.DataFrame(
             {
                 "member": vehicles["member"].to_numpy().astype(np.int64),
-                "kind": vehicles["kind"].to_numpy(),
+                "kind": text_column(vehicles["kind"]),
                 "year": vehicles["year"].fillna(NO_NUMBER).to_numpy().astype(np.int64),
                 "power_hp": vehicles["power_hp"].fillna(NO_NUMBER).to_numpy().astype(np.int64),
                 "position": vehicles["position"].to_numpy().astype(np.int64),
@@ -396,7 +397,7 @@ def partition_frames(
             {
                 "household": housing["household"].to_numpy().astype(np.int64),
                 "area": _rescale(housing["area"], 2, QUANTITY_PLACES),
-                "ownership": housing["ownership"].to_numpy(),
+                "ownership": text_column(housing["ownership"]),
                 "registered_residents": housing["registered_residents"].fillna(NO_NUMBER).to_numpy().astype(np.int64),
                 "has_debts": pd.array(housing["has_debts"].to_numpy(), dtype="boolean"),
             }
@@ -404,8 +405,8 @@ def partition_frames(
         services=pd.DataFrame(
             {
                 "household": charges["household"].to_numpy().astype(np.int64),
-                "code": charges["code"].to_numpy(),
-                "unit": charges["unit"].to_numpy(),
+                "code": text_column(charges["code"]),
+                "unit": text_column(charges["unit"]),
                 "tariff": _optional_rescale(charges["tariff"], 4),
                 "norm": _optional_rescale(charges["norm"], 6),
                 "volume": _optional_rescale(charges["volume"], 4),

@@ -1,0 +1,547 @@
+"""Mera against OpenFisca-core on the same benefits and the same population.
+
+    pip install -e '.[openfisca]'
+    python tests/benchmarks/openfisca_compare.py                       # 10k, 100k, 500k persons
+    python tests/benchmarks/openfisca_compare.py --persons 20000 --copies 33 --json
+
+Three benefits, written once as Mera rules (YAML, below) and once as an OpenFisca tax-benefit
+system (Python variables, below), evaluated for March 2026:
+
+* ``child_allowance`` (household): the unified allowance's means test — the family's income over
+  the 12 months ending two months before the month, per capita, below the subsistence minimum —
+  and its amount, 50 / 75 / 100 % of the child minimum per child under 17, the lowest share
+  that lifts the per-capita income to the minimum;
+* ``housing_subsidy`` (household): the standard cost (by family size) or the actual cost, the
+  lower, less the maximum share of the monthly income, reduced by the ratio of the per-capita
+  income to the minimum when below it;
+* ``veteran_payment`` (person): a flat monthly amount for a labour veteran from the pension age
+  (by sex).
+
+The ~100-benefit variant (``--copies 33``) repeats the three with different parameters (each copy
+raises every amount and threshold by 1 %). Both engines start from the same in-memory seeded
+population (numpy arrays); each timing includes building the engine's input (Mera's frames,
+OpenFisca's simulation with its inputs set), not defining the rules. Both must give the same
+recipients and the same totals: Mera to the kopeck (integer kopecks, decimal arithmetic),
+OpenFisca in float32, so its totals are allowed the float32 rounding of each amount (half a
+kopeck relative 1e-6 per recipient at most) and its recipients may differ only where a float32
+comparison lands on the other side of a threshold (reported, never hidden).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from engine import Month  # noqa: E402
+from engine.batch import evaluate_frames  # noqa: E402
+from engine.frames import (  # noqa: E402
+    EPOCH,
+    NO_DAY,
+    NO_NUMBER,
+    OPEN_END,
+    OPEN_START,
+    QUANTITY_PLACES,
+    Frames,
+    text_column,
+)
+from engine.ruleset import RuleSet, build_ruleset  # noqa: E402
+
+PERIOD = Month(2026, 3)
+APPLICATION = date(2026, 3, 5)
+WINDOW = [PERIOD.add(-13 + i) for i in range(12)]  # 2025-02 .. 2026-01
+BENEFITS = ("child_allowance", "housing_subsidy", "veteran_payment")
+# Parameters of copy 0 (roubles; shares as decimals); copy k multiplies amounts and thresholds by 1 + k/100.
+BASE = {
+    "per_capita_minimum": Decimal("18939"),
+    "child_minimum": Decimal("18106"),
+    "max_share": Decimal("0.22"),
+    "standard_single": Decimal("7140"),
+    "standard_pair": Decimal("6280"),
+    "standard_more": Decimal("5710"),
+    "veteran_amount": Decimal("824"),
+    "pension_age_men": Decimal("63"),
+    "pension_age_women": Decimal("58"),
+}
+SCALED = ("per_capita_minimum", "child_minimum", "standard_single", "standard_pair", "standard_more", "veteran_amount")
+
+
+def parameters(copy: int) -> dict[str, Decimal]:
+    factor = 1 + Decimal(copy) / 100
+    return {
+        name: (value * factor).quantize(Decimal("0.01")) if name in SCALED else value for name, value in BASE.items()
+    }
+
+
+# -- the population -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Population:
+    household: np.ndarray  # per person: household number (persons sorted by household)
+    role: np.ndarray  # applicant / spouse / child
+    sex: np.ndarray  # M / F
+    birth: np.ndarray  # datetime64[D]
+    veteran: np.ndarray  # bool
+    wages: np.ndarray  # persons × 12 months of the window, whole roubles
+    housing_cost: np.ndarray  # per household, kopecks
+
+    @property
+    def persons(self) -> int:
+        return len(self.household)
+
+    @property
+    def households(self) -> int:
+        return len(self.housing_cost)
+
+
+def make_population(persons: int, seed: int = 2026) -> Population:
+    """Households of 1–6 (applicant, spouse in 70 % of households of two or more, children),
+    adults 20–85, children 0–17, wages for 75 % of adults under 65 (log-normal around 40 000 ₽,
+    one month in ten unpaid), labour veterans 30 % of those over 50, housing costs 3–15 thousand."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.choice(np.arange(1, 7), size=persons, p=[0.27, 0.30, 0.22, 0.13, 0.05, 0.03])
+    sizes = sizes[: np.searchsorted(np.cumsum(sizes), persons) + 1]
+    sizes[-1] -= sizes.sum() - persons
+    household = np.repeat(np.arange(len(sizes)), sizes)
+    position = np.arange(persons) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    couple = rng.random(len(sizes)) < 0.7
+    role = np.where(position == 0, "applicant", np.where((position == 1) & couple[household], "spouse", "child"))
+    adult = role != "child"
+    age_days = np.where(adult, rng.integers(20 * 365, 86 * 365, persons), rng.integers(0, 18 * 365, persons))
+    birth = np.datetime64(APPLICATION) - age_days.astype("timedelta64[D]")
+    sex = np.where(rng.random(persons) < 0.5, "M", "F")
+    works = adult & (age_days < 65 * 365) & (rng.random(persons) < 0.75)
+    level = rng.lognormal(np.log(40_000), 0.5, persons)
+    monthly = np.round(level[:, None] * rng.uniform(0.9, 1.1, (persons, 12)))
+    paid = rng.random((persons, 12)) >= 0.1
+    wages = np.where(works[:, None] & paid, monthly, 0).astype(np.int64)
+    veteran = adult & (age_days > 50 * 365) & (rng.random(persons) < 0.3)
+    housing_cost = rng.integers(300_000, 1_500_000, len(sizes))
+    return Population(household, role, sex, birth, veteran, wages, housing_cost)
+
+
+# -- Mera ---------------------------------------------------------------------------------------------
+
+PARAMETER_FILE = """\
+{name}:
+  description: {description}
+  unit: {unit}
+  reference: "benchmark parameter (copy {copy}), not a legal value"
+  values: {{2020-01-01: {value}}}
+"""
+
+CHILD_ALLOWANCE = """\
+measure: child_allowance_{k}
+title: Пособие на детей (бенчмарк, копия {k})
+level: federal
+funding: federal_budget
+legal_basis: "benchmark: the unified allowance's means test and amount"
+entity: household
+period: month
+valid_from: 2020-01-01
+variables:
+  window: window(add_months(period.month, -2), 12)
+  family_size: household.size
+  children: count(m for m in members if m.role == 'child' and age(m, period.end) < 17)
+  per_capita_income: sum(income(m, window) for m in members) / 12 / family_size
+  minimum: param('b{k}.per_capita_minimum')
+  child_minimum: param('b{k}.child_minimum')
+  lift: child_minimum * children / family_size
+  share: >-
+    0.5 if per_capita_income + 0.5 * lift >= minimum
+    else (0.75 if per_capita_income + 0.75 * lift >= minimum else 1)
+eligibility:
+  all:
+    - when: children > 0
+      reason: "нет детей до 17 лет"
+    - when: per_capita_income < minimum
+      reason: "среднедушевой доход {{per_capita_income}} не ниже {{minimum}}"
+amount: share * child_minimum * children
+rounding: kopeck_half_up
+schedule: {{start: application_month, payment: monthly}}
+"""
+
+HOUSING_SUBSIDY = """\
+measure: housing_subsidy_{k}
+title: Субсидия на ЖКУ (бенчмарк, копия {k})
+level: federal
+funding: regional_budget
+legal_basis: "benchmark: the housing subsidy formula"
+entity: household
+period: month
+valid_from: 2020-01-01
+variables:
+  window: window(add_months(period.month, -2), 12)
+  family_size: household.size
+  monthly_income: sum(income(m, window) for m in members) / 12
+  per_capita_income: monthly_income / family_size
+  minimum: param('b{k}.per_capita_minimum')
+  correction: 1 if per_capita_income >= minimum else per_capita_income / minimum
+  allowed: param('b{k}.max_share') * monthly_income * correction
+  standard_per_member: >-
+    param('b{k}.standard_single') if family_size == 1
+    else (param('b{k}.standard_pair') if family_size == 2 else param('b{k}.standard_more'))
+  counted: min(standard_per_member * family_size, sum(s.cost for s in housing.services))
+eligibility:
+  when: counted > allowed
+  reason: "расходы {{counted}} не превышают допустимой доли дохода {{allowed}}"
+amount: counted - allowed
+rounding: kopeck_half_up
+schedule: {{start: application_month, payment: monthly}}
+"""
+
+VETERAN_PAYMENT = """\
+measure: veteran_payment_{k}
+title: Выплата ветеранам труда (бенчмарк, копия {k})
+level: federal
+funding: federal_budget
+legal_basis: "benchmark: a flat monthly payment by category and pension age"
+entity: person
+period: month
+valid_from: 2020-01-01
+applies_to: has_category('labour_veteran', period.start)
+variables:
+  pension_age: param('b{k}.pension_age_men') if person.sex == 'M' else param('b{k}.pension_age_women')
+eligibility:
+  when: age(period.end) >= pension_age
+  reason: "возраст меньше {{pension_age}}"
+amount: param('b{k}.veteran_amount')
+rounding: kopeck_half_up
+schedule: {{start: application_month, payment: monthly}}
+"""
+
+
+def mera_rules(copies: int) -> RuleSet:
+    files: dict[str, bytes] = {}
+    units = {"max_share": "share", "pension_age_men": "years", "pension_age_women": "years"}
+    for k in range(copies):
+        text = "".join(
+            PARAMETER_FILE.format(name=name, description=name, unit=units.get(name, "rub"), copy=k, value=value)
+            for name, value in parameters(k).items()
+        )
+        files[f"parameters/b{k}.yaml"] = text.encode()
+        for template, code in (
+            (CHILD_ALLOWANCE, "child_allowance"),
+            (HOUSING_SUBSIDY, "housing_subsidy"),
+            (VETERAN_PAYMENT, "veteran_payment"),
+        ):
+            files[f"measures/federal/{code}_{k}.yaml"] = template.format(k=k).encode()
+    return build_ruleset(files, "benchmark")
+
+
+def mera_frames(population: Population) -> Frames:
+    """The population as the vector backend's frames."""
+    n, households = population.persons, population.households
+    application_day = (APPLICATION - EPOCH).days
+    member_rows = np.repeat(np.arange(n), 12)
+    months = np.tile(np.array([m.index for m in WINDOW], dtype=np.int64), n)
+    amounts = population.wages.reshape(-1) * 100
+    paid = amounts > 0
+    veterans = np.flatnonzero(population.veteran)
+    empty_member_table = {"member": np.zeros(0, dtype=np.int64), "kind": text_column([])}
+    return Frames(
+        households=pd.DataFrame(
+            {
+                "key": text_column(np.arange(households).astype(str)),
+                "region": text_column(np.full(households, "63", dtype=object)),
+                "municipality": text_column(np.full(households, "36701000", dtype=object)),
+                "application_day": np.full(households, application_day, dtype=np.int64),
+                "application_measure": text_column(np.full(households, None, dtype=object)),
+                "has_housing": np.ones(households, dtype=bool),
+            }
+        ),
+        members=pd.DataFrame(
+            {
+                "household": population.household,
+                "key": text_column(np.arange(n).astype(str)),
+                "role": text_column(population.role),
+                "birth_day": (population.birth - np.datetime64(EPOCH)).astype(np.int64),
+                "sex": text_column(population.sex),
+                "incomes_first": np.full(n, Month(2024, 1).index, dtype=np.int64),
+                "incomes_last": np.full(n, Month(2026, 2).index, dtype=np.int64),
+                "property_known": np.zeros(n, dtype=bool),
+                "reasons_known": np.zeros(n, dtype=bool),
+                "disability_group": text_column(np.full(n, None, dtype=object)),
+                "disability_from": np.full(n, NO_DAY, dtype=np.int64),
+                "disability_to": np.full(n, NO_DAY, dtype=np.int64),
+                "pregnancy_day": np.full(n, NO_DAY, dtype=np.int64),
+                "pregnancy_weeks": np.zeros(n, dtype=np.int64),
+                "pregnancy_expected": np.full(n, NO_DAY, dtype=np.int64),
+            }
+        ),
+        incomes=pd.DataFrame(
+            {
+                "member": member_rows[paid],
+                "month": months[paid],
+                "kind": text_column(np.full(int(paid.sum()), "wages", dtype=object)),
+                "amount": amounts[paid],
+            }
+        ),
+        categories=pd.DataFrame(
+            {
+                "member": veterans,
+                "code": np.full(len(veterans), "labour_veteran", dtype=object),
+                "start": np.full(len(veterans), OPEN_START, dtype=np.int64),
+                "end": np.full(len(veterans), OPEN_END, dtype=np.int64),
+            }
+        ),
+        reasons=pd.DataFrame({**empty_member_table, "start": np.zeros(0, np.int64), "end": np.zeros(0, np.int64)}),
+        documents=pd.DataFrame(empty_member_table),
+        real_estate=pd.DataFrame(
+            {**empty_member_table, **{c: np.zeros(0, np.int64) for c in ("area", "share", "position")}}
+        ),
+        vehicles=pd.DataFrame(
+            {**empty_member_table, **{c: np.zeros(0, np.int64) for c in ("year", "power_hp", "position")}}
+        ),
+        deposits=pd.DataFrame(
+            {"member": np.zeros(0, np.int64), "balance": np.zeros(0, np.int64), "position": np.zeros(0, np.int64)}
+        ),
+        housing=pd.DataFrame(
+            {
+                "household": np.arange(households),
+                "area": np.full(households, 50 * 10**QUANTITY_PLACES, dtype=np.int64),
+                "ownership": text_column(np.full(households, "own", dtype=object)),
+                "registered_residents": np.bincount(population.household, minlength=households).astype(np.int64),
+                "has_debts": pd.array(np.zeros(households, dtype=bool), dtype="boolean"),
+            }
+        ),
+        services=pd.DataFrame(
+            {
+                "household": np.arange(households),
+                "code": text_column(np.full(households, "housing_and_utilities", dtype=object)),
+                "unit": text_column(np.full(households, "month", dtype=object)),
+                "tariff": np.full(households, NO_NUMBER, dtype=np.int64),
+                "norm": np.full(households, NO_NUMBER, dtype=np.int64),
+                "volume": np.full(households, NO_NUMBER, dtype=np.int64),
+                "cost": population.housing_cost,
+                "position": np.zeros(households, dtype=np.int64),
+            }
+        ),
+    )
+
+
+def run_mera(ruleset: RuleSet, population: Population) -> tuple[dict[str, tuple[int, int]], float]:
+    """Per measure: (recipients, total in kopecks); and the seconds, frames included."""
+    started = time.perf_counter()
+    frames = mera_frames(population)
+    cache: dict = {}
+    totals = {}
+    for code in sorted(ruleset.measures):
+        result = evaluate_frames(ruleset, frames, code, PERIOD, cache)
+        eligible = result["status"].to_numpy() == "eligible"
+        totals[code] = (int(eligible.sum()), int(result["amount"].to_numpy(dtype=np.int64, na_value=0)[eligible].sum()))
+    return totals, time.perf_counter() - started
+
+
+# -- OpenFisca ------------------------------------------------------------------------------------------
+
+
+def openfisca_system(copies: int):  # type: ignore[no-untyped-def]
+    from openfisca_core.entities import build_entity
+    from openfisca_core.model_api import ADD
+    from openfisca_core.parameters import ParameterNode
+    from openfisca_core.periods import DateUnit, Period
+    from openfisca_core.taxbenefitsystems import TaxBenefitSystem
+    from openfisca_core.variables import Variable
+
+    person = build_entity(key="person", plural="persons", label="person", is_person=True)
+    household = build_entity(
+        key="household",
+        plural="households",
+        label="household",
+        roles=[{"key": "member", "plural": "members", "label": "member"}],
+    )
+    system = TaxBenefitSystem([person, household])
+    system.parameters = ParameterNode(
+        "",
+        data={
+            f"b{k}": {name: {"values": {"2020-01-01": float(value)}} for name, value in parameters(k).items()}
+            for k in range(copies)
+        },
+    )
+
+    def variable(name, entity, value_type, period, formula=None, **extra):  # type: ignore[no-untyped-def]
+        attributes = {"value_type": value_type, "entity": entity, "definition_period": period, "label": name, **extra}
+        if formula is not None:
+            attributes["formula"] = formula
+        system.add_variable(type(name, (Variable,), attributes))
+
+    variable("salary", person, float, DateUnit.MONTH)
+    variable("birth", person, date, DateUnit.ETERNITY)
+    variable("is_male", person, bool, DateUnit.ETERNITY)
+    variable("is_child", person, bool, DateUnit.ETERNITY)
+    variable("labour_veteran", person, bool, DateUnit.ETERNITY)
+    variable("housing_cost", household, float, DateUnit.MONTH)
+
+    def age(person, period, parameters):  # type: ignore[no-untyped-def]
+        birth = person("birth", period)
+        on = period.stop  # the last day of the month, as Mera's age(period.end)
+        years = birth.astype("datetime64[Y]").astype(int) + 1970
+        months = birth.astype("datetime64[M]").astype(int) % 12 + 1
+        days = (birth - birth.astype("datetime64[M]")).astype(int) + 1
+        before = (months > on.month) | ((months == on.month) & (days > on.day))
+        return on.year - years - before
+
+    variable("age", person, int, DateUnit.MONTH, age)
+
+    def monthly_family_income(household, period, parameters):  # type: ignore[no-untyped-def]
+        window = Period((DateUnit.MONTH, period.offset(-13).start, 12))  # 2025-02 .. 2026-01
+        return household.sum(household.members("salary", window, options=[ADD])) / 12
+
+    variable("monthly_family_income", household, float, DateUnit.MONTH, monthly_family_income)
+
+    def formulas(p: str):  # type: ignore[no-untyped-def]
+        """The three benefits with the parameters of one copy."""
+
+        def child_allowance(household, period, parameters):  # type: ignore[no-untyped-def]
+            values = getattr(parameters(period), p)
+            size = household.nb_persons()
+            children = household.sum(household.members("is_child", period) * (household.members("age", period) < 17))
+            per_capita = household("monthly_family_income", period) / size
+            lift = values.child_minimum * children / size
+            share = np.where(
+                per_capita + 0.5 * lift >= values.per_capita_minimum,
+                0.5,
+                np.where(per_capita + 0.75 * lift >= values.per_capita_minimum, 0.75, 1.0),
+            )
+            eligible = (children > 0) & (per_capita < values.per_capita_minimum)
+            return np.where(eligible, share * values.child_minimum * children, 0)
+
+        def housing_subsidy(household, period, parameters):  # type: ignore[no-untyped-def]
+            values = getattr(parameters(period), p)
+            size = household.nb_persons()
+            income = household("monthly_family_income", period)
+            per_capita = income / size
+            correction = np.where(per_capita >= values.per_capita_minimum, 1, per_capita / values.per_capita_minimum)
+            allowed = values.max_share * income * correction
+            standard = np.select(
+                [size == 1, size == 2], [values.standard_single, values.standard_pair], values.standard_more
+            )
+            counted = np.minimum(standard * size, household("housing_cost", period))
+            return np.where(counted > allowed, counted - allowed, 0)
+
+        def veteran_payment(person, period, parameters):  # type: ignore[no-untyped-def]
+            values = getattr(parameters(period), p)
+            pension_age = np.where(person("is_male", period), values.pension_age_men, values.pension_age_women)
+            eligible = person("labour_veteran", period) & (person("age", period) >= pension_age)
+            return np.where(eligible, values.veteran_amount, 0)
+
+        return child_allowance, housing_subsidy, veteran_payment
+
+    for k in range(copies):
+        child_allowance, housing_subsidy, veteran_payment = formulas(f"b{k}")
+        variable(f"child_allowance_{k}", household, float, DateUnit.MONTH, child_allowance)
+        variable(f"housing_subsidy_{k}", household, float, DateUnit.MONTH, housing_subsidy)
+        variable(f"veteran_payment_{k}", person, float, DateUnit.MONTH, veteran_payment)
+    return system
+
+
+def run_openfisca(system, population: Population, copies: int) -> tuple[dict[str, tuple[int, int]], float]:  # type: ignore[no-untyped-def]
+    """Per variable: (recipients, total in kopecks, rounded from float32); and the seconds,
+    the simulation's building and inputs included."""
+    from openfisca_core.simulations import SimulationBuilder
+
+    started = time.perf_counter()
+    builder = SimulationBuilder()
+    builder.create_entities(system)
+    builder.declare_person_entity("person", np.arange(population.persons))
+    households = builder.declare_entity("household", np.arange(population.households))
+    builder.join_with_persons(households, population.household, np.full(population.persons, "member"))
+    simulation = builder.build(system)
+    eternity = "ETERNITY"
+    simulation.set_input("birth", eternity, population.birth)
+    simulation.set_input("is_male", eternity, population.sex == "M")
+    simulation.set_input("is_child", eternity, population.role == "child")
+    simulation.set_input("labour_veteran", eternity, population.veteran)
+    for column, month in enumerate(WINDOW):
+        simulation.set_input("salary", str(month), population.wages[:, column].astype(np.float32))
+    simulation.set_input("housing_cost", str(PERIOD), (population.housing_cost / 100).astype(np.float32))
+    totals = {}
+    for k in range(copies):
+        for benefit in BENEFITS:
+            amounts = simulation.calculate(f"{benefit}_{k}", str(PERIOD))
+            paid = amounts > 0
+            totals[f"{benefit}_{k}"] = (
+                int(paid.sum()),
+                round(float(amounts[paid].astype(np.float64).sum()) * 100),
+            )
+    return totals, time.perf_counter() - started
+
+
+# -- the comparison ----------------------------------------------------------------------------------------
+
+
+def compare(mera: dict[str, tuple[int, int]], openfisca: dict[str, tuple[int, int]]) -> list[str]:
+    """Disagreements beyond float32 rounding, as readable lines (none: the engines agree)."""
+    problems = []
+    for code, (recipients, total) in sorted(mera.items()):
+        other_recipients, other_total = openfisca[code]
+        if recipients != other_recipients:
+            problems.append(f"{code}: {recipients} recipients in Mera, {other_recipients} in OpenFisca")
+        # float32 keeps 24 bits: each amount may be off by its value × 2**-24, plus the sum's own rounding.
+        allowed = max(1, int(abs(total) * 2**-22) + recipients)
+        if abs(total - other_total) > allowed:
+            problems.append(f"{code}: total {total / 100:.2f} in Mera, {other_total / 100:.2f} in OpenFisca")
+    return problems
+
+
+def run(persons: int, copies: int, seed: int = 2026) -> dict[str, object]:
+    population = make_population(persons, seed)
+    ruleset = mera_rules(copies)
+    system = openfisca_system(copies)
+    mera_totals, mera_seconds = run_mera(ruleset, population)
+    openfisca_totals, openfisca_seconds = run_openfisca(system, population, copies)
+    return {
+        "persons": persons,
+        "households": population.households,
+        "benefits": 3 * copies,
+        "seconds_mera": round(mera_seconds, 3),
+        "seconds_openfisca": round(openfisca_seconds, 3),
+        "openfisca_over_mera": round(openfisca_seconds / mera_seconds, 2),
+        "problems": compare(mera_totals, openfisca_totals),
+        "mera_totals": mera_totals,
+        "openfisca_totals": openfisca_totals,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--persons", type=int, action="append", help="population sizes (default 10k, 100k, 500k)")
+    parser.add_argument("--copies", type=int, action="append", help="copies of the three benefits (default 1 and 33)")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    figures = []
+    failed = False
+    for copies in args.copies or [1, 33]:
+        for persons in args.persons or [10_000, 100_000, 500_000]:
+            figure = run(persons, copies, args.seed)
+            failed |= bool(figure["problems"])
+            figures.append(figure)
+            if not args.json:
+                print(
+                    f"{figure['benefits']:>4} benefits {persons:>8} persons: Mera {figure['seconds_mera']:>7.3f} s, "
+                    f"OpenFisca {figure['seconds_openfisca']:>7.3f} s, ratio {figure['openfisca_over_mera']:>5.2f}"
+                    + ("" if not figure["problems"] else "  DISAGREE: " + "; ".join(figure["problems"])),
+                    flush=True,
+                )
+    if args.json:
+        print(json.dumps([{k: v for k, v in f.items() if not k.endswith("_totals")} for f in figures], indent=2))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
