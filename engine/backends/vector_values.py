@@ -96,7 +96,7 @@ class Num(Vec):
         if scale == self.scale:
             return self.m
         factor = 10 ** (scale - self.scale)
-        if _max_abs(self.m) * factor >= INT64_SAFE:
+        if max(_max_abs(self.m), 1) * factor >= INT64_SAFE:  # the factor alone may not fit
             return _wide(self.m) * factor
         return self.m * factor
 
@@ -157,11 +157,11 @@ def div(a: Num, b: Num) -> Num:
     numerator = a.m
     denominator = b.m
     if shift >= 0:
-        if _max_abs(numerator) * 10**shift >= INT64_SAFE:
+        if max(_max_abs(numerator), 1) * 10**shift >= INT64_SAFE:
             numerator = _wide(numerator)
         numerator = numerator * 10**shift
     else:
-        if _max_abs(denominator) * 10 ** (-shift) >= INT64_SAFE:
+        if max(_max_abs(denominator), 1) * 10 ** (-shift) >= INT64_SAFE:
             denominator = _wide(denominator)
         denominator = denominator * 10 ** (-shift)
     if numerator.dtype == object or denominator.dtype == object:

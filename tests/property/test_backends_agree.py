@@ -5,13 +5,14 @@ condition and schedule; and a household's results do not depend on the others in
 from __future__ import annotations
 
 import pandas as pd
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from engine import evaluate, load_ruleset
 from engine.batch import evaluate_catalogue, evaluate_frames
 from engine.errors import RuleErrors
 from engine.frames import from_snapshots
+from engine.snapshot import parse_snapshot
 from engine.ruleset import build_ruleset, read_rule_files
 from tests.conftest import RULES_DIR
 from tests.engine.rulekit import BASE, HEADER
@@ -70,7 +71,28 @@ def test_every_shipped_measure_agrees_on_generated_populations(snapshots, period
 _BASE_FILES = read_rule_files(BASE)
 
 
+# A division whose divisor is an error row of scale 10: rescaling zeros by 10**20 overflowed int64.
+_ZERO_OVER_ERROR = parse_snapshot(
+    {
+        "id": "h0",
+        "region": "63",
+        "members": [
+            {
+                "id": "p0",
+                "role": "applicant",
+                "birth_date": "1935-01-01",
+                "sex": "M",
+                "incomes_declared": {"from": "2022-06", "to": "2025-10"},
+                "incomes": [],
+                "disability": {"group": 1, "from": "2015-01-01", "to": None},
+            }
+        ],
+    }
+)
+
+
 @settings(max_examples=80)
+@example("True", "(param('base.amount') * (0 / (0 / 0)))", [_ZERO_OVER_ERROR], "person", "2024-03")
 @given(
     BOOLS,
     MONEY | NUMBERS,
