@@ -12,8 +12,8 @@ from engine import evaluate, load_ruleset
 from engine.batch import evaluate_catalogue, evaluate_frames
 from engine.errors import RuleErrors
 from engine.frames import from_snapshots
-from engine.snapshot import parse_snapshot
 from engine.ruleset import build_ruleset, read_rule_files
+from engine.snapshot import parse_snapshot
 from tests.conftest import RULES_DIR
 from tests.engine.rulekit import BASE, HEADER
 from tests.property.populations import PERIODS, populations
