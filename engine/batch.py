@@ -20,6 +20,7 @@ from engine.arithmetic import CONTEXT
 from engine.backends import vector_values as vv
 from engine.backends.vector import VectorContext, VectorProgram
 from engine.backends.vector_ops import month_index_of
+from engine.backends.vector_shared import SharedValues, Sharing
 from engine.backends.vector_values import Bools, Days, Months, Num, Vec
 from engine.frames import NO_DAY, Frames
 from engine.measures import Condition, Measure, MeasureVersion
@@ -201,9 +202,17 @@ def _evaluate_version(
     cache: dict,
 ) -> None:
     variables = {**ruleset.library, **version.variables}
-    ctx = VectorContext(
-        ruleset, frames, period, persons, households, variables, program_for(ruleset), cache, measure.code
+    program = program_for(ruleset)
+    sharing = Sharing(
+        cache.setdefault(("shared values",), SharedValues()),
+        program.signatures_of(measure.code, version.effective_from, variables),
+        program.shared_signatures(ruleset),
+        (measure.entity, period.start, period.end, ruleset.version, id(frames)),
+        measure.code if frames.applications is not None else "",  # whose application ``application`` is
+        rows,
+        len(frames.households) if measure.entity == "household" else len(frames.members),
     )
+    ctx = VectorContext(ruleset, frames, period, persons, households, variables, program, cache, measure.code, sharing)
     local = np.arange(len(rows))
     open_rows = np.ones(len(rows), dtype=bool)
 

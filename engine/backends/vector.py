@@ -20,6 +20,7 @@ import numpy as np
 
 from engine import ast
 from engine.backends import vector_values as vv
+from engine.backends.vector_shared import Sharing, shared_signatures, signatures
 from engine.backends.vector_values import Bools, Days, Lists, Months, Num, Refs, Texts, Vec, Windows
 from engine.frames import Frames
 from engine.library import FUNCTIONS
@@ -42,6 +43,7 @@ class VectorContext:
         program: VectorProgram,
         cache: dict,
         measure_code: str = "",
+        sharing: Sharing | None = None,
     ):
         self.ruleset = ruleset
         self.frames = frames
@@ -54,6 +56,7 @@ class VectorContext:
         self.program = program
         self.cache = cache  # memo of pure functions of the frames (income tables ...)
         self.measure_code = measure_code  # whose application ``application`` means (engine.batch)
+        self.sharing = sharing  # variables shared with other measures (engine.backends.vector_shared)
         self.values: dict[str, Vec] = {}
         self.ups: list[np.ndarray] = []  # ups[d - 1] maps rows of space d to rows of space d - 1
         self.sizes: list[int] = [self.n_root]
@@ -102,6 +105,9 @@ class VectorContext:
 
     def variable(self, name: str) -> Vec:
         value = self.values.get(name)
+        shared = None if value is not None or self.sharing is None else self.sharing.key(name)
+        if shared is not None:
+            value = self.sharing.store.get(shared, self.sharing.rows)  # type: ignore[union-attr]
         if value is None:
             saved_ups, saved_sizes, saved_loops = self.ups, self.sizes, self.loops
             self.ups, self.sizes, self.loops = [], [self.n_root], {}
@@ -111,7 +117,9 @@ class VectorContext:
                 value = self.program.formula(self.variables[name].formula)(self)
             finally:
                 self.ups, self.sizes, self.loops, self._index_cache = saved_ups, saved_sizes, saved_loops, saved_cache
-            self.values[name] = value
+            if shared is not None:
+                self.sharing.store.put(shared, self.sharing.rows, self.sharing.size, value)  # type: ignore[union-attr]
+        self.values[name] = value
         return self.from_root(value)
 
     def narrowed(self, index: np.ndarray) -> VectorContext:
@@ -131,6 +139,7 @@ class VectorContext:
             self.program,
             self.cache,
             self.measure_code,
+            None if self.sharing is None else self.sharing.narrowed(index),
         )
         sub.values = {name: value.take(index) for name, value in self.values.items()}
         return sub
@@ -153,6 +162,20 @@ class VectorProgram:
     def __init__(self) -> None:
         self._cache: dict[int, tuple[Any, Compiled]] = {}
         self.parameters: dict[tuple[str, tuple[str, ...]], Any] = {}  # (name, key) → series arrays
+        self._signatures: dict[tuple[str, Any], dict[str, tuple[str, bool]]] = {}
+        self._shared: set[str] | None = None
+
+    def signatures_of(self, measure: str, version: Any, variables: dict) -> dict[str, tuple[str, bool]]:
+        """The signatures of a measure version's variables (``vector_shared``), computed once."""
+        found = self._signatures.get((measure, version))
+        if found is None:
+            found = self._signatures[(measure, version)] = signatures(variables)
+        return found
+
+    def shared_signatures(self, ruleset: Any) -> set[str]:
+        if self._shared is None:
+            self._shared = shared_signatures(ruleset)
+        return self._shared
 
     def formula(self, formula) -> Compiled:  # type: ignore[no-untyped-def]
         entry = self._cache.get(id(formula))

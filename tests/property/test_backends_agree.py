@@ -54,8 +54,9 @@ def vector_row(row) -> tuple:  # type: ignore[no-untyped-def]
 
 def assert_agree(ruleset, snapshots, period, measures) -> None:  # type: ignore[no-untyped-def]
     frames = from_snapshots(snapshots)
+    cache: dict = {}  # one cache for all the measures, as a batch run has: shared variables are reused
     for measure in measures:
-        table = evaluate_frames(ruleset, frames, measure, period)
+        table = evaluate_frames(ruleset, frames, measure, period, cache)
         for row in table.itertuples():
             member = None if row.member < 0 else frames.members["key"].iloc[row.member]
             expected = scalar_row(ruleset, snapshots[row.household], measure, period, member)
