@@ -21,7 +21,7 @@ from engine import Month, RuleSet, build_ruleset
 from engine.batch import evaluate_catalogue
 from engine.frames import Frames
 from registry.audit import acting_as
-from registry.bulk import load_frame, next_id, sync_sequence
+from registry.bulk import load_frame
 from registry.db import make_engine, transaction
 from registry.frames import partition_frames
 from registry.models import Assignment, RecalcPartition
@@ -270,14 +270,12 @@ def _write(session, run_id: int, results: pd.DataFrame, changes: pd.DataFrame) -
             "end_month": _month_day(kept["end"]).to_numpy(),
         }
     )
-    frame.insert(0, "id", np.arange(len(frame)) + next_id(session, "recalc_results"))
-    load_frame(session, "recalc_results", frame)
-    sync_sequence(session, "recalc_results")
+    # Ids come from the database (the sequence, SQLite's rowid): partitions written at the same
+    # time neither wait for each other's ids nor rebuild the shared tables' indexes.
+    load_frame(session, "recalc_results", frame, rebuild_checks=False)
     change_frame = changes.copy()
     change_frame.insert(0, "run_id", run_id)
-    change_frame.insert(0, "id", np.arange(len(change_frame)) + next_id(session, "recalc_changes"))
-    load_frame(session, "recalc_changes", change_frame)
-    sync_sequence(session, "recalc_changes")
+    load_frame(session, "recalc_changes", change_frame, rebuild_checks=False)
 
 
 def now() -> datetime:

@@ -125,8 +125,13 @@ def load_frame(
     frame: pd.DataFrame,
     columns: Sequence[str] | None = None,
     progress: ProgressCallback | None = None,
+    rebuild_checks: bool = True,
 ) -> Loaded:
-    """Insert a frame's rows into a table, fast, in the session's transaction."""
+    """Insert a frame's rows into a table, fast, in the session's transaction.
+
+    On PostgreSQL a load of ``REBUILD_THRESHOLD`` rows or more drops the table's foreign keys and
+    plain indexes and builds them again after — right for filling a table, wrong for adding a
+    slice to a big table others write to at the same time (``rebuild_checks=False``)."""
     table = _table(table)
     columns = list(columns or frame.columns)
     frame = frame[columns]
@@ -135,7 +140,7 @@ def load_frame(
         return Loaded(table, 0, None, None)
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        if len(frame) >= REBUILD_THRESHOLD:
+        if rebuild_checks and len(frame) >= REBUILD_THRESHOLD:
             with _checks_deferred_to_the_end(session, table):
                 _copy(connection, table, columns, frame, progress)
         else:
