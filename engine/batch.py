@@ -19,7 +19,7 @@ import pandas as pd
 from engine.arithmetic import CONTEXT
 from engine.backends import vector_values as vv
 from engine.backends.vector import VectorContext, VectorProgram
-from engine.backends.vector_ops import month_index_of
+from engine.backends.vector_ops import application_days, month_index_of
 from engine.backends.vector_shared import SharedValues, Sharing
 from engine.backends.vector_values import Bools, Days, Months, Num, Vec
 from engine.frames import NO_DAY, Frames
@@ -137,7 +137,7 @@ def _evaluate(
     period = PeriodValue(month, measure.period)
     n = len(persons)
     rows = np.arange(n)
-    application_day = application_days(frames, measure.code)[households]
+    application_day = application_days(frames, measure.code, cache)[households]
     if measure.version_by == "application_date":
         known_application = application_day != NO_DAY
         outcome.settle(rows[~known_application], "undetermined")
@@ -166,16 +166,6 @@ def _evaluate(
         _evaluate_version(
             ruleset, frames, measure, version, period, persons[chosen], households[chosen], chosen, outcome, cache
         )
-
-
-def application_days(frames: Frames, measure: str) -> np.ndarray:
-    """Each household's application day for a measure (NO_DAY without one)."""
-    if frames.applications is None:
-        return frames.households["application_day"].to_numpy()
-    days = np.full(len(frames.households), NO_DAY, dtype=np.int64)
-    own = frames.applications[frames.applications["measure"] == measure]
-    days[own["household"].to_numpy()] = own["day"].to_numpy()
-    return days
 
 
 def _version_of(measure: Measure, days: np.ndarray) -> np.ndarray:
@@ -338,7 +328,7 @@ def _schedule(
     spec = version.schedule
     n = ctx.n
     err = np.zeros(n, dtype=bool)
-    application_day = application_days(ctx.frames, measure.code)[households]
+    application_day = application_days(ctx.frames, measure.code, ctx.cache)[households]
     start = np.full(n, -1, dtype=np.int64)
     start_known = np.ones(n, dtype=bool)
     if spec.start in ("application_month", "month_of_right"):

@@ -168,12 +168,14 @@ class _Found:
 
     def num(self) -> Num:
         scale = max((arrays.scale for _rows, arrays, _pos in self.groups), default=0)
-        big = any(arrays.mantissas.dtype == object for _rows, arrays, _pos in self.groups)
+        parts = [
+            (rows, vv.rescale(arrays.mantissas[positions], 10 ** (scale - arrays.scale)))
+            for rows, arrays, positions in self.groups
+        ]
+        big = any(values.dtype == object for _rows, values in parts)
         mantissas = np.zeros(self.n, dtype=object if big else np.int64)
-        for rows, arrays, positions in self.groups:
-            values = arrays.mantissas[positions]
-            factor = 10 ** (scale - arrays.scale)
-            mantissas[rows] = values * factor if factor != 1 else values
+        for rows, values in parts:
+            mantissas[rows] = values
         return Num(np.ones(self.n, dtype=bool), self.failed.copy(), mantissas, scale)
 
     def objects(self) -> np.ndarray:

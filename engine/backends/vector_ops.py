@@ -104,20 +104,24 @@ def _period(ctx) -> Refs:  # type: ignore[no-untyped-def]
     return Refs(ctx.ones(), ctx.zeros(), "period", np.zeros(ctx.n, dtype=np.int64))
 
 
-def _application_days(ctx) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """Each household's application day for the measure being evaluated (see engine.batch)."""
-    key = ("application_days", ctx.measure_code)
-    found = ctx.cache.get(key)
+def application_days(frames, measure: str, cache: dict) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Each household's application day for a measure (NO_DAY without one): its own application
+    when the frames carry per-measure applications (the register), else the snapshot's."""
+    key = ("application_days", measure)
+    found = cache.get(key)
     if found is None:
-        frames = ctx.frames
         if frames.applications is None:
             found = frames.households["application_day"].to_numpy()
         else:
             found = np.full(len(frames.households), NO_DAY, dtype=np.int64)
-            own = frames.applications[frames.applications["measure"] == ctx.measure_code]
+            own = frames.applications[frames.applications["measure"] == measure]
             found[own["household"].to_numpy()] = own["day"].to_numpy()
-        ctx.cache[key] = found
+        cache[key] = found
     return found
+
+
+def _application_days(ctx) -> np.ndarray:  # type: ignore[no-untyped-def]
+    return application_days(ctx.frames, ctx.measure_code, ctx.cache)
 
 
 def _application(ctx) -> Refs:  # type: ignore[no-untyped-def]

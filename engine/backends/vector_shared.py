@@ -23,7 +23,7 @@ from dataclasses import fields
 import numpy as np
 
 from engine import ast
-from engine.backends.vector_values import INT64_SAFE, Lists, Num, Vec, _max_abs, _wide
+from engine.backends.vector_values import Lists, Num, Vec, _wide
 
 
 def signatures(variables: Mapping) -> dict[str, tuple[str, bool]]:  # type: ignore[type-arg]
@@ -105,8 +105,7 @@ def _scatter(kept: Vec, rows: np.ndarray, value: Vec) -> Vec:
     if isinstance(kept, Num):
         assert isinstance(value, Num)
         scale = max(kept.scale, value.scale)
-        kept_m = _rescaled(kept.m, 10 ** (scale - kept.scale))
-        new_m = _rescaled(value.m, 10 ** (scale - value.scale))
+        kept_m, new_m = kept.rescaled(scale), value.rescaled(scale)
         if new_m.dtype == object and kept_m.dtype != object:
             kept_m = _wide(kept_m)
         kept_m[rows] = new_m
@@ -117,14 +116,6 @@ def _scatter(kept: Vec, rows: np.ndarray, value: Vec) -> Vec:
         if isinstance(target, np.ndarray):
             target[rows] = getattr(value, spec.name)
     return kept
-
-
-def _rescaled(mantissas: np.ndarray, factor: int) -> np.ndarray:
-    if factor == 1:
-        return mantissas
-    if mantissas.dtype == object or max(_max_abs(mantissas), 1) * factor >= INT64_SAFE:
-        return _wide(mantissas) * factor
-    return mantissas * factor
 
 
 class Sharing:

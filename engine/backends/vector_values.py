@@ -63,6 +63,16 @@ def _max_abs(values: np.ndarray) -> int:
     return int(np.abs(values.astype(np.int64)).max()) if values.size else 0
 
 
+def rescale(mantissas: np.ndarray, factor: int) -> np.ndarray:
+    """Mantissas times a power of ten, exact: Python ints where int64 would overflow (numpy
+    array arithmetic wraps around silently) — the factor alone may not fit."""
+    if factor == 1:
+        return mantissas
+    if mantissas.dtype == object or max(_max_abs(mantissas), 1) * factor >= INT64_SAFE:
+        return _wide(mantissas) * factor
+    return mantissas * factor
+
+
 def _wide(values: np.ndarray) -> np.ndarray:
     return values if values.dtype == object else values.astype(object)
 
@@ -93,12 +103,7 @@ class Num(Vec):
 
     def rescaled(self, scale: int) -> np.ndarray:
         """Mantissas at a larger scale (exact)."""
-        if scale == self.scale:
-            return self.m
-        factor = 10 ** (scale - self.scale)
-        if max(_max_abs(self.m), 1) * factor >= INT64_SAFE:  # the factor alone may not fit
-            return _wide(self.m) * factor
-        return self.m * factor
+        return rescale(self.m, 10 ** (scale - self.scale))
 
     def decimals(self) -> list[Decimal | None]:
         return [Decimal(int(m)).scaleb(-self.scale) if k else None for m, k in zip(self.m, self.known, strict=True)]

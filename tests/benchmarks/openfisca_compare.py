@@ -22,9 +22,9 @@ raises every amount and threshold by 1 %). Both engines start from the same in-m
 population (numpy arrays); each timing includes building the engine's input (Mera's frames,
 OpenFisca's simulation with its inputs set), not defining the rules. Both must give the same
 recipients and the same totals: Mera to the kopeck (integer kopecks, decimal arithmetic),
-OpenFisca in float32, so its totals are allowed the float32 rounding of each amount (half a
-kopeck relative 1e-6 per recipient at most) and its recipients may differ only where a float32
-comparison lands on the other side of a threshold (reported, never hidden).
+OpenFisca in float32, so its totals may differ by float32 rounding (one kopeck per recipient
+plus 2**-22 of the total); recipients must be the same, and a float32 comparison landing on the
+other side of a threshold would be reported as a disagreement, never hidden.
 """
 
 from __future__ import annotations
@@ -143,15 +143,27 @@ PARAMETER_FILE = """\
   values: {{2020-01-01: {value}}}
 """
 
-CHILD_ALLOWANCE = """\
-measure: child_allowance_{k}
-title: Пособие на детей (бенчмарк, копия {k})
+# Every benchmark measure starts so ({k}, the copy, is filled in with the body).
+HEADER = """\
+measure: {code}_{{k}}
+title: {title} (бенчмарк, копия {{k}})
 level: federal
-funding: federal_budget
-legal_basis: "benchmark: the unified allowance's means test and amount"
-entity: household
+funding: {funding}
+legal_basis: "benchmark: {basis}"
+entity: {entity}
 period: month
 valid_from: 2020-01-01
+"""
+
+CHILD_ALLOWANCE = (
+    HEADER.format(
+        code="child_allowance",
+        title="Пособие на детей",
+        funding="federal_budget",
+        basis="the unified allowance's means test and amount",
+        entity="household",
+    )
+    + """\
 variables:
   window: window(add_months(period.month, -2), 12)
   family_size: household.size
@@ -173,16 +185,17 @@ amount: share * child_minimum * children
 rounding: kopeck_half_up
 schedule: {{start: application_month, payment: monthly}}
 """
+)
 
-HOUSING_SUBSIDY = """\
-measure: housing_subsidy_{k}
-title: Субсидия на ЖКУ (бенчмарк, копия {k})
-level: federal
-funding: regional_budget
-legal_basis: "benchmark: the housing subsidy formula"
-entity: household
-period: month
-valid_from: 2020-01-01
+HOUSING_SUBSIDY = (
+    HEADER.format(
+        code="housing_subsidy",
+        title="Субсидия на ЖКУ",
+        funding="regional_budget",
+        basis="the housing subsidy formula",
+        entity="household",
+    )
+    + """\
 variables:
   window: window(add_months(period.month, -2), 12)
   family_size: household.size
@@ -202,16 +215,17 @@ amount: counted - allowed
 rounding: kopeck_half_up
 schedule: {{start: application_month, payment: monthly}}
 """
+)
 
-VETERAN_PAYMENT = """\
-measure: veteran_payment_{k}
-title: Выплата ветеранам труда (бенчмарк, копия {k})
-level: federal
-funding: federal_budget
-legal_basis: "benchmark: a flat monthly payment by category and pension age"
-entity: person
-period: month
-valid_from: 2020-01-01
+VETERAN_PAYMENT = (
+    HEADER.format(
+        code="veteran_payment",
+        title="Выплата ветеранам труда",
+        funding="federal_budget",
+        basis="a flat monthly payment by category and pension age",
+        entity="person",
+    )
+    + """\
 applies_to: has_category('labour_veteran', period.start)
 variables:
   pension_age: param('b{k}.pension_age_men') if person.sex == 'M' else param('b{k}.pension_age_women')
@@ -222,6 +236,7 @@ amount: param('b{k}.veteran_amount')
 rounding: kopeck_half_up
 schedule: {{start: application_month, payment: monthly}}
 """
+)
 
 
 def mera_rules(copies: int) -> RuleSet:
