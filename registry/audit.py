@@ -25,6 +25,7 @@ from registry.models import AUDITED, AuditEntry, AuditHead
 
 _actor: contextvars.ContextVar[str] = contextvars.ContextVar("mera_actor", default="system")
 GENESIS = "0" * 64
+MASKED = {"password_hash", "token_hash"}  # journaled as changed, never with their values
 
 
 def current_actor() -> str:
@@ -65,6 +66,10 @@ def _changes(instance: Any, action: str) -> dict[str, list[Any]]:
     for attribute in state.mapper.column_attrs:
         key = attribute.key
         history = state.attrs[key].history
+        if key in MASKED:
+            if action != "update" or history.has_changes():
+                found[key] = ["***", "***"]
+            continue
         if action == "insert":
             value = getattr(instance, key)
             if value is not None:
@@ -117,6 +122,12 @@ def append(session: Session, entries: list[tuple[str, str, str | None, dict[str,
         previous = digest
     connection.execute(insert(AuditEntry), rows)
     connection.execute(update(AuditHead).where(AuditHead.id == 1).values(last_id=last_id, last_hash=previous))
+
+
+def journal(session: Session, action: str, table: str, row_id: str | None, details: dict[str, Any]) -> None:
+    """Journal an event that is not a row change: a read of personal data (``read``), a login,
+    a failed login, a lockout, a logout. Ids and counts only, never the data read."""
+    append(session, [(action, table, row_id, details)])
 
 
 @event.listens_for(Session, "after_flush")

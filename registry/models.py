@@ -403,6 +403,62 @@ class RecalcChange(Base):
     )
 
 
+class User(Base):
+    """A member of staff: login, argon2 password hash, one role and a territorial scope (the
+    municipalities in ``user_scopes``; none means the whole region)."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    whole_region: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint(
+            "role in ('administrator', 'methodologist', 'specialist', 'auditor', 'payment_officer')", name="role"
+        ),
+    )
+
+
+class UserScope(Base):
+    """A municipality in a user's territorial scope."""
+
+    __tablename__ = "user_scopes"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    oktmo: Mapped[str] = mapped_column(ForeignKey("municipalities.oktmo"), primary_key=True)
+
+
+class WebSession(Base):
+    """A server-side login session: the cookie carries a random token, the table its SHA-256, so
+    logging out, disabling a user or an administrator's termination ends it at once."""
+
+    __tablename__ = "web_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ApiToken(Base):
+    """A token for a machine client, acting with its user's role and scope; stored as SHA-256."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class CaseCounter(Base):
     """The last sequence number of personal case numbers issued in a municipality."""
 
@@ -456,4 +512,7 @@ AUDITED = (
     Application,
     Assignment,
     Municipality,
+    User,
+    UserScope,
+    ApiToken,
 )

@@ -1,0 +1,94 @@
+"""Template filters: money, dates and months the Russian way, masked SNILS, status words."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import Flask
+
+MONTHS = (
+    "январь",
+    "февраль",
+    "март",
+    "апрель",
+    "май",
+    "июнь",
+    "июль",
+    "август",
+    "сентябрь",
+    "октябрь",
+    "ноябрь",
+    "декабрь",
+)
+THIN_SPACE = "\u202f"
+STATUSES = {
+    "eligible": "право есть",
+    "ineligible": "права нет",
+    "undetermined": "не хватает сведений",
+    "error": "ошибка в правилах",
+    "not_applicable": "не применяется",
+}
+ROLES_IN_HOUSEHOLD = {"applicant": "заявитель", "spouse": "супруг(а)", "child": "ребенок", "other": "член семьи"}
+
+
+def money(value: Decimal | int | str | None, kopecks: bool = False) -> str:
+    """``Decimal('12345.6')`` → ``12 345,60 ₽`` (a narrow no-break space between thousands)."""
+    if value is None or value == "":
+        return "—"
+    amount = Decimal(value) / 100 if kopecks else Decimal(str(value))
+    sign = "−" if amount < 0 else ""
+    whole, _, fraction = f"{abs(amount):.2f}".partition(".")
+    groups = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    return sign + THIN_SPACE.join(groups) + "," + fraction + "\u00a0₽"
+
+
+def day(value: date | datetime | str | None) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        return value.strftime("%d.%m.%Y %H:%M")
+    return value.strftime("%d.%m.%Y")
+
+
+def month(value: date | str | None) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        year, number = int(value[:4]), int(value[5:7])
+    else:
+        year, number = value.year, value.month
+    return f"{MONTHS[number - 1]} {year}"
+
+
+def masked_snils(value: str | None) -> str:
+    """Lists show only the last digits: ``***-***-445 95``."""
+    if not value:
+        return "—"
+    digits = "".join(ch for ch in value if ch.isdigit())
+    return f"***-***-{digits[6:9]} {digits[9:11]}" if len(digits) == 11 else "***"
+
+
+def snils(value: str | None) -> str:
+    if not value:
+        return "—"
+    digits = "".join(ch for ch in value if ch.isdigit())
+    return f"{digits[0:3]}-{digits[3:6]}-{digits[6:9]} {digits[9:11]}" if len(digits) == 11 else value
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        money=money,
+        day=day,
+        month=month,
+        masked_snils=masked_snils,
+        snils=snils,
+        status=lambda value: STATUSES.get(value, value),
+        household_role=lambda value: ROLES_IN_HOUSEHOLD.get(value, value),
+    )

@@ -1,0 +1,187 @@
+"""Who is asking, and protections every response gets: server-side sessions from a cookie,
+bearer tokens for the API, CSRF tokens on every form, a login rate limit per client address,
+security headers, and the audit actor of the request."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Flask, abort, current_app, g, redirect, request, url_for
+from werkzeug.exceptions import Forbidden, TooManyRequests
+
+from registry.access import Actor, require
+from registry.audit import acting_as
+from registry.staff import resume_session, token_actor
+from webapp.database import db
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+class RateLimiter:
+    """At most ``limit`` events per key in a sliding window (in memory, per process)."""
+
+    def __init__(self, limit: int, window: float):
+        self.limit = limit
+        self.window = window
+        self._events: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def hit(self, key: str) -> bool:
+        """Count an event; False when the key is over its limit."""
+        now = time.monotonic()
+        with self._lock:
+            events = self._events[key]
+            while events and now - events[0] > self.window:
+                events.popleft()
+            if len(events) >= self.limit:
+                return False
+            events.append(now)
+            return True
+
+
+def current_actor() -> Actor | None:
+    return g.get("actor")
+
+
+def csrf_token() -> str:
+    """The form token of this browser: bound to the login session, or to a pre-login cookie."""
+    base = g.get("session_token") or g.get("csrf_seed")
+    if not base:
+        base = secrets.token_urlsafe(24)
+        g.csrf_seed = base
+        g.set_csrf_cookie = True
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, base.encode(), hashlib.sha256).hexdigest()
+
+
+def _csrf_valid() -> bool:
+    sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
+    base = g.get("session_token") or g.get("csrf_seed")
+    if not base or not sent:
+        return False
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.compare_digest(sent, hmac.new(key, base.encode(), hashlib.sha256).hexdigest())
+
+
+def _is_api() -> bool:
+    return request.blueprint == "api" or request.path.startswith("/api/")
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["mera.login_limiter"] = RateLimiter(app.config["LOGIN_RATE_LIMIT"], 300.0)
+    app.jinja_env.globals["csrf_token"] = csrf_token
+
+    @app.before_request
+    def _identify():  # type: ignore[no-untyped-def]
+        g.actor = None
+        if _is_api():
+            header = request.headers.get("Authorization", "")
+            if header.startswith("Bearer "):
+                g.actor = token_actor(db(), header[7:].strip())
+        else:
+            token = request.cookies.get(app.config["SESSION_COOKIE"])
+            if token:
+                found = resume_session(db(), token)
+                if found is not None:
+                    g.user, g.actor = found
+                    g.session_token = token
+            g.csrf_seed = request.cookies.get(app.config["CSRF_COOKIE"])
+            if request.method not in SAFE_METHODS and not _csrf_valid():
+                raise Forbidden("Форма устарела или отправлена не из Меры: обновите страницу и отправьте ее еще раз.")
+        g.audit_scope = acting_as(g.actor.login if g.actor else "anonymous")
+        g.audit_scope.__enter__()
+
+    @app.teardown_request
+    def _forget(_error):  # type: ignore[no-untyped-def]
+        scope = g.pop("audit_scope", None)
+        if scope is not None:
+            scope.__exit__(None, None, None)
+
+    @app.after_request
+    def _headers(response):  # type: ignore[no-untyped-def]
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config["COOKIE_SECURE"]:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if not request.path.startswith("/static/"):
+            headers["Cache-Control"] = "no-store"
+        if g.get("set_csrf_cookie"):
+            response.set_cookie(
+                app.config["CSRF_COOKIE"],
+                g.csrf_seed,
+                httponly=True,
+                secure=app.config["COOKIE_SECURE"],
+                samesite="Strict",
+                path="/",
+            )
+        return response
+
+
+def set_session_cookie(response, token: str) -> None:  # type: ignore[no-untyped-def]
+    response.set_cookie(
+        current_app.config["SESSION_COOKIE"],
+        token,
+        httponly=True,
+        secure=current_app.config["COOKIE_SECURE"],
+        samesite="Lax",
+        path="/",
+    )
+
+
+def clear_session_cookie(response) -> None:  # type: ignore[no-untyped-def]
+    response.delete_cookie(current_app.config["SESSION_COOKIE"], path="/", secure=current_app.config["COOKIE_SECURE"])
+
+
+def login_allowed() -> bool:
+    limiter: RateLimiter = current_app.extensions["mera.login_limiter"]
+    return limiter.hit(request.remote_addr or "?")
+
+
+def actor_required(permission: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A page for logged-in users (and, given a permission, only for roles that have it).
+    The services check again: this only spares a page that cannot work."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            actor = current_actor()
+            if actor is None:
+                if _is_api():
+                    abort(401)
+                return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+            if permission is not None:
+                require(actor, permission)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+__all__ = [
+    "RateLimiter",
+    "TooManyRequests",
+    "actor_required",
+    "clear_session_cookie",
+    "csrf_token",
+    "current_actor",
+    "login_allowed",
+    "set_session_cookie",
+]
