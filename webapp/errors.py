@@ -8,7 +8,7 @@ import logging
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import MeraError
+from engine.errors import MeraError, SnapshotError
 from registry.access import AccessDeniedError, NotFoundError
 from registry.people import RegisterError
 
@@ -48,6 +48,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(RegisterError)
     def _invalid(error: RegisterError):  # type: ignore[no-untyped-def]
         return _respond(400, "Проверьте введенные данные.", error.problems)
+
+    @app.errorhandler(SnapshotError)
+    def _snapshot(error: SnapshotError):  # type: ignore[no-untyped-def]
+        return _respond(400, "Сведения о семье заполнены неверно.", list(error.problems))
 
     @app.errorhandler(MeraError)
     def _rules(error: MeraError):  # type: ignore[no-untyped-def]
