@@ -1,7 +1,8 @@
 # Mera: the two commands of the README, and a few helpers.
 #   make demo   — set up, check the rules, calculate the example households, build the embedded
 #                 SQLite register with the example population, calculate its applications and
-#                 recalculate the register for the month
+#                 recalculate the register for the month, then serve the staff web application at
+#                 http://127.0.0.1:8000 (demo accounts printed on start; Ctrl-C stops it)
 #   make test   — set up, run the whole test suite
 # Both create the local virtual environment .venv when it is missing.
 
@@ -29,6 +30,7 @@ demo: $(STAMP)
 	$(BIN)/mera assess --period 2026-03 --save
 	$(BIN)/mera recalc --period 2026-03
 	$(BIN)/mera audit verify
+	$(BIN)/mera demo
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -74,7 +74,7 @@ PUBLIC = {
     "registry": [],
     "measures": [],
     "payments": [],
-    "webapp": [],
+    "webapp": ["create_app"],
     "exports": [],
 }
 
