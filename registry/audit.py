@@ -85,8 +85,9 @@ def _changes(instance: Any, action: str) -> dict[str, list[Any]]:
 
 
 def _row_id(instance: Any) -> str:
-    identity = inspect(instance).identity
-    return "/".join(str(part) for part in identity) if identity else "?"
+    state = inspect(instance)
+    identity = state.identity or state.mapper.primary_key_from_instance(instance)
+    return "/".join(str(part) for part in identity) if identity and None not in identity else "?"
 
 
 def append(session: Session, entries: list[tuple[str, str, str | None, dict[str, Any]]]) -> None:

@@ -183,8 +183,10 @@ def update_user(session: Session, actor: Actor, user_id: int, form: UserForm, no
     problems = _check_form(session, form, new=False)
     if form.login != user.login:
         problems.append(("login", "логин не меняется"))
-    if user.id == actor.user_id and (form.role != user.role or not form.active):
-        problems.append(("role", "нельзя снять с себя роль администратора или отключить свою учетную запись"))
+    if user.id == actor.user_id and form.role != user.role:
+        problems.append(("role", "нельзя снять с себя роль администратора"))
+    if user.id == actor.user_id and not form.active:
+        problems.append(("active", "нельзя отключить свою учетную запись"))
     if problems:
         raise RegisterError(problems)
     before = (user.role, user.whole_region, frozenset(actor_of(session, user).municipalities or ()), user.active)
@@ -326,6 +328,14 @@ def end_sessions(session: Session, user_id: int, now: datetime | None = None) ->
     if result.rowcount:
         journal(session, "sessions_ended", "users", str(user_id), {"sessions": result.rowcount})
     return result.rowcount
+
+
+def end_user_sessions(session: Session, actor: Actor, user_id: int, now: datetime | None = None) -> int:
+    """An administrator ends a user's sessions."""
+    require(actor, "users.manage")
+    if session.get(User, user_id) is None:
+        raise NotFoundError("пользователь не найден")
+    return end_sessions(session, user_id, now)
 
 
 # -- API tokens -------------------------------------------------------------------------------
