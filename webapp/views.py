@@ -16,6 +16,7 @@ NAVIGATION = {
         ("methodology.rules", "Правила"),
         ("methodology.measures", "Меры"),
         ("methodology.parameters", "Параметры"),
+        ("methodology.diff", "Сравнение версий"),
         ("methodology.whatif", "Что если"),
         ("methodology.reference", "Справочники"),
     ],
@@ -23,6 +24,7 @@ NAVIGATION = {
         ("audit.calculations", "История расчетов"),
         ("audit.log", "Журнал изменений"),
         ("methodology.rules", "Правила"),
+        ("methodology.measures", "Меры"),
         ("staff.search", "Поиск граждан"),
     ],
     "administrator": [
