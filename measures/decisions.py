@@ -133,6 +133,9 @@ def _locked(session: Session, calculation_id: int) -> Calculation | None:
     ).scalar_one_or_none()
 
 
+NOTE_MAX = 2000
+
+
 def decide(
     session: Session,
     actor: Actor,
@@ -140,9 +143,12 @@ def decide(
     decision: str,
     decision_date: date | None,
     today: date | None = None,
+    note: str = "",
 ) -> Assignment:
-    """Assign the measure of a saved calculation (only when it found a right) or refuse it.
-    One decision per calculation; ``RegisterError`` names what is wrong."""
+    """Assign the measure of a saved calculation (only when it found a right) or refuse it,
+    with the specialist's grounds (required to refuse a calculation that found a right).
+    One decision per calculation (a unique constraint holds it too); ``RegisterError`` names
+    what is wrong."""
     require(actor, "decision.make")
     record = _locked(session, calculation_id)
     person = _calculation_person(session, actor, record)
@@ -157,6 +163,11 @@ def decide(
         problems.append(("decision", "Выберите решение: назначить или отказать"))
     elif decision == "assign" and record.status != "eligible":
         problems.append(("decision", "Назначить можно только по расчету, который подтвердил право; здесь — отказ"))
+    note = note.strip()
+    if len(note) > NOTE_MAX:
+        problems.append(("note", f"Основание решения — не длиннее {NOTE_MAX} символов"))
+    elif decision == "refuse" and record.status == "eligible" and not note:
+        problems.append(("note", "Расчет подтвердил право: укажите, на каком основании вы отказываете"))
     today = today or date.today()
     if decision_date is None:
         problems.append(("decision_date", "Укажите дату решения: день, месяц и год"))
@@ -194,6 +205,8 @@ def decide(
         status="active" if assigned else "refused",
         decision_number=_decision_number(session, person.municipality, decision_date.year),
         decision_date=decision_date,
+        decided_by=actor.login,
+        note=note or None,
     )
     session.add(assignment)
     session.flush()
@@ -229,6 +242,8 @@ class DecisionDocument:
     calculation_id: int | None
     calculation_period: date | None
     ruleset_version: str | None
+    note: str | None = None
+    decided_by: str | None = None
 
 
 def decision_document(session: Session, actor: Actor, assignment_id: int) -> DecisionDocument:
@@ -285,6 +300,8 @@ def decision_document(session: Session, actor: Actor, assignment_id: int) -> Dec
         record.id if record is not None else None,
         record.period if record is not None else None,
         record.ruleset_version if record is not None else None,
+        assignment.note,
+        assignment.decided_by,
     )
 
 

@@ -10,13 +10,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import Month, Result, RuleSet, evaluate, evaluate_all, parse_snapshot
+from engine import Month, Result, RuleSet, Snapshot, evaluate, evaluate_all, parse_snapshot
 from registry.audit import current_actor
-from registry.models import Calculation
+from registry.models import Application, Calculation
 from registry.rulesets import load_ruleset_version, store_ruleset
-from registry.snapshots import household_of, household_snapshot, latest_application
+from registry.snapshots import household_data, household_of
 
 _RULESETS: OrderedDict[str, RuleSet] = OrderedDict()  # rebuilt versions, most recent last
 _RULESET_CACHE_SIZE = 8
@@ -41,21 +42,43 @@ def calculate_for_person(
     save: bool = False,
 ) -> list[Outcome]:
     """Evaluate measures for a person: household measures of their household, person measures for
-    them. The snapshot is the household as the register knows it on the period's last day."""
+    them. The snapshot is the household as the register knows it on the period's last day, with
+    each measure's own latest application (as the batch recalculation reads them): an application
+    for one measure is never taken for an application for another."""
     on = period.end
     household_id = household_of(session, person_id, on)
-    application = latest_application(
-        session, household_id, on, measures[0] if measures and len(measures) == 1 else None
-    )
-    snapshot = household_snapshot(session, household_id, on, application)
+    codes = list(measures) if measures is not None else list(ruleset.measures)
+    base = household_data(session, household_id, on)
+    latest: dict[str, Application] = {}
+    for application in session.execute(
+        select(Application)
+        .where(Application.household_id == household_id, Application.submitted_on <= on)
+        .order_by(Application.submitted_on.desc(), Application.id.desc())
+    ).scalars():
+        latest.setdefault(application.measure, application)
+    groups: dict[int | None, tuple[Application | None, list[str]]] = {}
+    for code in codes:
+        application = latest.get(code)
+        key = application.id if application is not None else None
+        groups.setdefault(key, (application, []))[1].append(code)
     member = str(person_id)
-    results = evaluate_all(ruleset, snapshot, period, measures, person=member)
+    evaluated: dict[str, tuple[list[Result], Snapshot]] = {}
+    for application, group in groups.values():
+        data = dict(base)
+        if application is not None:
+            data["application"] = {"date": application.submitted_on.isoformat(), "measure": application.measure}
+        snapshot = parse_snapshot(data)
+        results = evaluate_all(ruleset, snapshot, period, group, person=member)
+        for result in results:
+            evaluated.setdefault(result.measure, ([], snapshot))[0].append(result)
+    ordered = [(result, evaluated[code][1]) for code in codes if code in evaluated for result in evaluated[code][0]]
     if not save:
-        return [Outcome(result, None) for result in results]
+        return [Outcome(result, None) for result, _snapshot in ordered]
     version = store_ruleset(session, ruleset)
-    stored_snapshot = _json(snapshot.data)
+    stored: dict[int, str] = {}
     outcomes = []
-    for result in results:
+    for result, snapshot in ordered:
+        text = stored.setdefault(id(snapshot), _json(snapshot.data))
         record = Calculation(
             created_at=datetime.now(UTC),
             actor=current_actor(),
@@ -67,7 +90,7 @@ def calculate_for_person(
             status=result.status,
             amount=result.amount,
             ruleset_version=version,
-            snapshot=stored_snapshot,
+            snapshot=text,
             result=_json(result.as_dict()),
         )
         session.add(record)

@@ -320,8 +320,13 @@ class Assignment(Base):
     status: Mapped[str] = mapped_column(String(20), default="active")
     decision_number: Mapped[str | None] = mapped_column(String(40))
     decision_date: Mapped[date | None] = mapped_column(Date)
+    decided_by: Mapped[str | None] = mapped_column(String(100))  # the login of who decided
+    note: Mapped[str | None] = mapped_column(Text)  # the specialist's grounds, printed in the decision
 
-    __table_args__ = (CheckConstraint("status in ('active', 'suspended', 'ended', 'refused')", name="status"),)
+    __table_args__ = (
+        CheckConstraint("status in ('active', 'suspended', 'ended', 'refused')", name="status"),
+        UniqueConstraint("calculation_id"),  # one decision per calculation
+    )
 
 
 class RecalcRun(Base):

@@ -19,6 +19,7 @@ DEFAULTS: dict[str, Any] = {
     "WHATIF_PER_USER": 1,  # what-if runs a user may have at once
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "PRODUCTION": False,
+    "TIMEZONE": "Europe/Samara",  # moments (calculations, journal entries) are shown in the office's time
 }
 
 _BOOLEAN = {"RULES_WATCH", "COOKIE_SECURE", "PRODUCTION"}

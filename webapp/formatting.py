@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 
@@ -47,12 +48,15 @@ def money(value: Decimal | int | str | None, kopecks: bool = False) -> str:
     return sign + THIN_SPACE.join(groups) + "," + fraction + "\u00a0₽"
 
 
-def day(value: date | datetime | str | None) -> str:
+def day(value: date | datetime | str | None, zone: ZoneInfo | None = None) -> str:
+    """A date as ``23.11.2026``; a moment in the office's time zone as ``23.11.2026 08:15``."""
     if value is None or value == "":
         return "—"
     if isinstance(value, str):
         value = date.fromisoformat(value[:10])
     if isinstance(value, datetime):
+        if zone is not None:
+            value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
         return value.strftime("%d.%m.%Y %H:%M")
     return value.strftime("%d.%m.%Y")
 
@@ -83,9 +87,10 @@ def snils(value: str | None) -> str:
 
 
 def init_app(app: Flask) -> None:
+    zone = ZoneInfo(app.config.get("TIMEZONE") or "Europe/Samara")
     app.jinja_env.filters.update(
         money=money,
-        day=day,
+        day=lambda value: day(value, zone),
         month=month,
         masked_snils=masked_snils,
         snils=snils,

@@ -92,11 +92,15 @@ def calculation(calculation_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/calculations/<int:calculation_id>/decision")
 @actor_required()
 def decide(calculation_id: int):  # type: ignore[no-untyped-def]
-    form = {"decision": request.form.get("decision", "")[:20], "decision_date": request.form.get("decision_date", "")}
+    form = {
+        "decision": request.form.get("decision", "")[:20],
+        "decision_date": request.form.get("decision_date", "")[:20],
+        "note": request.form.get("note", "")[:4000],
+    }
     session, actor = db(), current_actor()
     try:
         assignment = decisions.decide(
-            session, actor, calculation_id, form["decision"], parse_day(form["decision_date"])
+            session, actor, calculation_id, form["decision"], parse_day(form["decision_date"]), note=form["note"]
         )
     except RegisterError as exc:  # the form again, with the problems next to the fields
         record = decisions.saved_calculation(session, actor, calculation_id)

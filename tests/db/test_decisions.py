@@ -28,7 +28,7 @@ from registry.cards import (
 )
 from registry.casework import calculate
 from registry.db import transaction
-from registry.models import Assignment, AuditEntry
+from registry.models import Application, Assignment, AuditEntry
 from registry.people import NewPerson, RegisterError, register_person
 from tests.db.registerkit import family
 
@@ -126,6 +126,15 @@ def test_the_calculation_form_is_refused_to_a_payment_officer(db_session, rules)
 
 def test_the_housing_subsidy_is_broken_down_per_service(db_session, rules):
     ids = family(db_session)
+    db_session.add(
+        Application(
+            household_id=ids["household"],
+            person_id=ids["father"],
+            measure="housing_utilities_subsidy",
+            submitted_on=date(2026, 3, 12),
+        )
+    )
+    db_session.flush()
     request = CalculationRequest(str(ids["father"]), "", "2026-03")
     page = calculation_page(db_session, SPECIALIST, rules, ids["father"], request, ON)
     subsidy = next(o for o in page.outcomes if o.measure == "housing_utilities_subsidy")
@@ -134,6 +143,16 @@ def test_the_housing_subsidy_is_broken_down_per_service(db_session, rules):
     assert table.step == "actual_expenses" and table.total == Decimal("10911.61")
     assert ("heating", "отопление", Decimal("2278.50")) in table.lines and len(table.lines) == 8
     assert service_tables({"kind": "measure", "name": "x", "value": None}) == ()
+
+
+def test_each_measure_is_calculated_on_its_own_application(db_session, rules):
+    """The unified allowance's application is not an application for the housing subsidy."""
+    ids = family(db_session)
+    request = CalculationRequest(str(ids["father"]), "", "2026-03")
+    page = calculation_page(db_session, SPECIALIST, rules, ids["father"], request, ON)
+    by_measure = {o.measure: o for o in page.outcomes}
+    assert by_measure["unified_child_allowance"].status == "eligible"
+    assert by_measure["housing_utilities_subsidy"].status == "undetermined"
 
 
 def test_assigning_records_the_schedule_and_a_numbered_decision(db_session, rules):
@@ -148,14 +167,25 @@ def test_assigning_records_the_schedule_and_a_numbered_decision(db_session, rule
     assert document.number == assignment.decision_number and "81-ФЗ" in document.legal_basis
     assert document.measure_title.startswith("Единое пособие") and document.application_date == date(2026, 3, 10)
     assert saved_calculation(db_session, SPECIALIST, calculation_id).decision.id == assignment.id
-    second = decide(db_session, SPECIALIST, saved(db_session, rules, ids["father"]), "refuse", today)
+    second = decide(
+        db_session,
+        SPECIALIST,
+        saved(db_session, rules, ids["father"]),
+        "refuse",
+        today,
+        note="заявитель отозвал заявление",
+    )
     assert int(second.decision_number[-6:]) == int(assignment.decision_number[-6:]) + 1
+    assert (second.decided_by, second.note) == (SPECIALIST.login, "заявитель отозвал заявление")
+    assert decision_document(db_session, AUDITOR, second.id).note == "заявитель отозвал заявление"
 
 
 def test_one_decision_per_calculation(db_session, rules):
     ids = family(db_session)
     calculation_id = saved(db_session, rules, ids["father"])
-    decide(db_session, SPECIALIST, calculation_id, "refuse", date.today())
+    with pytest.raises(RegisterError, match="на каком основании"):  # it found a right: grounds are required
+        decide(db_session, SPECIALIST, calculation_id, "refuse", date.today())
+    decide(db_session, SPECIALIST, calculation_id, "refuse", date.today(), note="отзыв заявления")
     with pytest.raises(RegisterError, match="уже принято"):
         decide(db_session, SPECIALIST, calculation_id, "assign", date.today())
 

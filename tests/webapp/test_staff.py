@@ -205,7 +205,8 @@ def test_all_measures_show_reasons_and_the_housing_subsidy_per_service(client, i
     assert "Субсидия на оплату жилого помещения и коммунальных услуг" in page
     assert "Расходы по услугам ЖКУ" in page and "горячее водоснабжение" in page and "2\u202f533,39" in page
     assert "10\u202f911,61" in page
-    assert "позднее 6 месяцев со дня рождения ребенка" in page  # birth allowance refused with the reason
+    # the birth allowance has no application of its own: it is not decided on another measure's
+    assert "не хватает сведений" in page
     assert "Почему права нет" in page
 
 

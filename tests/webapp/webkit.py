@@ -1,4 +1,5 @@
-"""A small register for the web tests: the Petrov family in Samara (registerkit.family) and the
+"""A small register for the web tests: the Petrov family in Samara (registerkit.family, with
+applications for the unified allowance and the housing subsidy) and the
 Smirnova household in Tolyatti, plus one account per role (the demo accounts: the specialist
 ``samara`` sees Samara only, ``tlt`` Tolyatti only)."""
 
@@ -11,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from registry.access import SYSTEM
-from registry.models import Declaration, Income
+from registry.models import Application, Declaration, Income
 from registry.people import NewPerson, create_household, register_person
 from registry.staff import DEMO_PASSWORD, seed_demo_accounts
 from tests.db.registerkit import family
@@ -23,6 +24,14 @@ PASSWORD = DEMO_PASSWORD
 
 def populate(session: Session) -> dict[str, int]:
     ids = family(session)
+    session.add(  # the family also applied for the housing subsidy (family() has the unified allowance)
+        Application(
+            household_id=ids["household"],
+            person_id=ids["father"],
+            measure="housing_utilities_subsidy",
+            submitted_on=date(2026, 3, 12),
+        )
+    )
     smirnova = register_person(
         session, NewPerson("Смирнова", "Ольга", date(1985, 2, 14), "F", TOLYATTI, "Петровна", TOLYATTI_SNILS)
     )

@@ -1,4 +1,5 @@
-"""Staff: users with roles and territorial scopes, server-side web sessions, API tokens.
+"""Staff: users with roles and territorial scopes, server-side web sessions, API tokens; who
+decided an assignment, with the grounds, and one decision per calculation.
 
 Revision ID: 0003
 Revises: 0002
@@ -75,9 +76,17 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash", name=op.f("uq_api_tokens_token_hash")),
     )
     op.create_index(op.f("ix_api_tokens_user_id"), "api_tokens", ["user_id"], unique=False)
+    with op.batch_alter_table("assignments", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("decided_by", sa.String(length=100), nullable=True))
+        batch_op.add_column(sa.Column("note", sa.Text(), nullable=True))
+        batch_op.create_unique_constraint(batch_op.f("uq_assignments_calculation_id"), ["calculation_id"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("assignments", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("uq_assignments_calculation_id"), type_="unique")
+        batch_op.drop_column("note")
+        batch_op.drop_column("decided_by")
     op.drop_index(op.f("ix_api_tokens_user_id"), table_name="api_tokens")
     op.drop_table("api_tokens")
     op.drop_index(op.f("ix_web_sessions_user_id"), table_name="web_sessions")
