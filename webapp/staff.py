@@ -12,15 +12,8 @@ from datetime import date
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from measures import decisions
-from registry.cards import (
-    SEARCH_LIMIT,
-    CalculationRequest,
-    SearchQuery,
-    calculation_page,
-    parse_day,
-    person_card,
-    search_persons,
-)
+from registry.calculation_form import CalculationRequest, calculation_page
+from registry.cards import SEARCH_LIMIT, SearchQuery, parse_day, person_card, search_persons
 from registry.people import RegisterError
 from webapp.database import db
 from webapp.live import ruleset

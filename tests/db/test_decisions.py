@@ -17,15 +17,8 @@ from engine import Month
 from measures.decisions import decide, decision_document, saved_calculation
 from registry.access import AccessDeniedError, Actor, NotFoundError
 from registry.audit import acting_as
-from registry.cards import (
-    SEARCH_LIMIT,
-    CalculationRequest,
-    SearchQuery,
-    calculation_page,
-    person_card,
-    search_persons,
-    service_tables,
-)
+from registry.calculation_form import CalculationRequest, calculation_page, service_tables
+from registry.cards import SEARCH_LIMIT, SearchQuery, person_card, search_persons
 from registry.casework import calculate
 from registry.db import transaction
 from registry.models import Application, Assignment, AuditEntry
