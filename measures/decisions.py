@@ -65,7 +65,7 @@ def _calculation_person(session: Session, actor: Actor, record: Calculation | No
     else:
         household = session.get(Household, record.household_id) if record.household_id is not None else None
         oktmo = household.municipality if household is not None else None
-    require_scope(actor, oktmo, "расчет")
+    require_scope(actor, oktmo, "расчет не найден")
     return person
 
 
@@ -256,7 +256,7 @@ def decision_document(session: Session, actor: Actor, assignment_id: int) -> Dec
     if assignment is None:
         raise NotFoundError("решение не найдено")
     person = session.get(Person, assignment.person_id)
-    require_scope(actor, person.municipality if person else None, "решение")
+    require_scope(actor, person.municipality if person else None, "решение не найдено")
     assert person is not None
     municipality = session.get(Municipality, person.municipality)
     record = (

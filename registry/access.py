@@ -23,7 +23,7 @@ ROLES: dict[str, str] = {
 # Every permission a service asks for, with the roles that have it.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "person.read": frozenset({"specialist", "auditor", "payment_officer"}),
-    "calculation.run": frozenset({"specialist", "methodologist"}),
+    "calculation.run": frozenset({"specialist"}),
     "calculation.save": frozenset({"specialist"}),
     "decision.make": frozenset({"specialist"}),
     "calculation.history": frozenset({"auditor", "specialist"}),
@@ -81,10 +81,11 @@ def require(actor: Actor, permission: str) -> None:
         raise AccessDeniedError(f"роль «{actor.role_title}» не дает права на это действие")
 
 
-def require_scope(actor: Actor, oktmo: str | None, what: str = "объект") -> None:
-    """Refuse an object of a municipality outside the actor's scope, as if it did not exist."""
+def require_scope(actor: Actor, oktmo: str | None, missing: str = "объект не найден") -> None:
+    """Refuse an object of a municipality outside the actor's scope with exactly the error of a
+    missing one (``missing``: the message the caller gives for an id that does not exist)."""
     if not actor.sees(oktmo):
-        raise NotFoundError(f"{what} не найден")
+        raise NotFoundError(missing)
 
 
 SYSTEM = Actor(0, "system", "administrator", None)

@@ -23,7 +23,7 @@ def person_for(session: Session, actor: Actor, person_id: int, permission: str =
     person = session.get(Person, person_id)
     if person is None:
         raise NotFoundError("человек не найден")
-    require_scope(actor, person.municipality, "человек")
+    require_scope(actor, person.municipality, "человек не найден")
     return person
 
 

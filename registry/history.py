@@ -298,7 +298,7 @@ def _calculation_for(session: Session, actor: Actor, calculation_id: int) -> Cal
         municipality = session.execute(
             select(Household.municipality).where(Household.id == record.household_id)
         ).scalar()
-    require_scope(actor, municipality, "расчет")
+    require_scope(actor, municipality, "расчет не найден")
     return record
 
 
