@@ -95,6 +95,8 @@ def append(session: Session, entries: list[tuple[str, str, str | None, dict[str,
     if not entries:
         return
     connection = session.connection()
+    if connection.dialect.name == "sqlite":  # SQLite has no FOR UPDATE: take the write lock before reading
+        connection.execute(update(AuditHead).where(AuditHead.id == 1).values(last_id=AuditHead.last_id))
     head = connection.execute(
         select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1).with_for_update()
     ).one()

@@ -29,14 +29,27 @@ def is_postgresql(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-def make_engine(url: str | None = None, **options: object) -> Engine:
-    """An engine for the URL; SQLite gets foreign keys, WAL and a busy timeout."""
+def make_engine(url: str | None = None, serialized: bool = False, **options: object) -> Engine:
+    """An engine for the URL; SQLite gets foreign keys, WAL and a busy timeout.
+
+    ``serialized`` (SQLite only; for a server with many threads): every transaction begins with
+    ``BEGIN IMMEDIATE``, so transactions that write take turns from their start. Without it, a
+    transaction that read first and writes later can find that another one wrote in between and
+    fail (SQLite's snapshot rule); PostgreSQL needs nothing of the kind."""
     url = database_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **options)
 
+        if serialized:
+
+            @event.listens_for(engine, "begin")
+            def _begin_immediate(connection) -> None:  # type: ignore[no-untyped-def]
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(connection, _record) -> None:  # type: ignore[no-untyped-def]
+            if serialized:
+                connection.isolation_level = None  # pysqlite's own BEGIN off: the "begin" event issues it
             cursor = connection.cursor()
             cursor.execute("PRAGMA foreign_keys = ON")
             if not url.endswith(":memory:"):

@@ -15,7 +15,7 @@ from registry.db import make_engine, session_factory
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config.get("DATABASE_URL"))
+    engine = make_engine(app.config.get("DATABASE_URL"), serialized=True)
     app.extensions["mera.engine"] = engine
     app.extensions["mera.sessions"] = session_factory(engine)
 
