@@ -37,9 +37,10 @@ def test_a_specialist_finds_calculates_reads_the_trace_and_decides(page):
     expect(allowance.locator(".params .source").first).to_contain_text("основание:")
     shoot(page, "04-calculation-with-trace")
 
-    page.get_by_role("button", name="Сохранить расчет: Единое пособие", exact=False).first.click()
+    section = page.locator("section.outcome", has=page.locator("#outcome-unified_child_allowance"))
+    section.get_by_role("button", name=re.compile("^Сохранить расчет")).click()
     expect(page.locator("h2#decision-title")).to_be_visible()
-    page.get_by_label(re.compile("^Назначить")).check()
+    page.get_by_role("radio", name=re.compile("Назначить")).check()
     page.get_by_label("Дата решения").fill(__import__("datetime").date.today().isoformat())
     page.get_by_role("button", name="Принять решение").click()
     expect(page.locator("main")).to_contain_text("о назначении меры социальной поддержки")
