@@ -7,9 +7,10 @@ so a rule that needs them is undetermined and names what is missing.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -153,6 +154,14 @@ class Snapshot:
 
     path = "household"
 
+    def with_application(self, day: date | None, measure: str | None) -> Snapshot:
+        """The same household with another application (or none), without validating it again."""
+        data = {key: value for key, value in self.data.items() if key != "application"}
+        if day is None:
+            return replace(self, application=None, data=data)
+        data["application"] = {"date": day.isoformat(), "measure": measure}
+        return replace(self, application=Application(day, measure), data=data)
+
     @property
     def size(self) -> int:
         return len(self.members)
@@ -214,7 +223,10 @@ def _fast_validator():  # type: ignore[no-untyped-def]
     """
     import fastjsonschema
 
-    return fastjsonschema.compile(schema(), use_formats=False)  # dates are parsed, and named, below
+    # a copy: fastjsonschema rewrites the $refs of the dict it compiles. No detailed exceptions:
+    # they format every failed branch's name, and on a refusal jsonschema names the fields anyway.
+    # Dates are parsed, and named, below.
+    return fastjsonschema.compile(copy.deepcopy(schema()), use_formats=False, detailed_exceptions=False)
 
 
 def _path_text(path: list[Any], data: Any) -> str:

@@ -48,7 +48,7 @@ def calculate_for_person(
     on = period.end
     household_id = household_of(session, person_id, on)
     codes = list(measures) if measures is not None else list(ruleset.measures)
-    base = household_data(session, household_id, on)
+    base = parse_snapshot(household_data(session, household_id, on))
     latest: dict[str, Application] = {}
     for application in session.execute(
         select(Application)
@@ -64,10 +64,9 @@ def calculate_for_person(
     member = str(person_id)
     evaluated: dict[str, tuple[list[Result], Snapshot]] = {}
     for application, group in groups.values():
-        data = dict(base)
-        if application is not None:
-            data["application"] = {"date": application.submitted_on.isoformat(), "measure": application.measure}
-        snapshot = parse_snapshot(data)
+        snapshot = (
+            base.with_application(application.submitted_on, application.measure) if application is not None else base
+        )
         results = evaluate_all(ruleset, snapshot, period, group, person=member)
         for result in results:
             evaluated.setdefault(result.measure, ([], snapshot))[0].append(result)

@@ -7,6 +7,7 @@ from flask import Flask
 from registry.access import ROLES
 from webapp import formatting
 from webapp.security import current_actor
+from webapp.tracehtml import trace_html
 
 # The navigation of each role: (endpoint, title).
 NAVIGATION = {
@@ -42,6 +43,7 @@ def init_app(app: Flask) -> None:
     for module in (auth, staff, methodology, audit, admin, api):
         app.register_blueprint(module.bp)
     formatting.init_app(app)
+    app.jinja_env.globals["trace_html"] = trace_html
 
     @app.context_processor
     def _common():  # type: ignore[no-untyped-def]

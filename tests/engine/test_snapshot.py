@@ -135,3 +135,15 @@ def test_the_schema_is_a_valid_json_schema():
     import jsonschema
 
     jsonschema.Draft202012Validator.check_schema(schema())
+
+
+def test_year_zero_months_and_income_rows_of_both_shapes_are_refused_by_field():
+    from engine import SnapshotError, parse_snapshot
+
+    member = {"id": "a", "role": "applicant", "birth_date": "1990-01-01", "sex": "F"}
+    member["incomes_declared"] = {"from": "0000-01", "to": "2026-01"}
+    member["incomes"] = [{"kind": "wages", "amount": "1", "month": "2025-02", "from": "2025-01", "to": "2025-03"}]
+    with pytest.raises(SnapshotError) as caught:
+        parse_snapshot({"region": "63", "members": [member]})
+    paths = {path for path, _reason in caught.value.problems}
+    assert paths == {"members[0:a].incomes_declared.from", "members[0:a].incomes[0]"}
