@@ -21,6 +21,7 @@ import http.client
 import json
 import math
 import os
+import random
 import re
 import secrets
 import socket
@@ -170,14 +171,19 @@ class Outcome:
     first_error: str | None = None
 
 
-def run_scenario(host: str, port: int, request: Request, clients: int, requests: int, warmup: int) -> dict[str, Any]:
+def run_scenario(
+    host: str, port: int, request: Request, clients: int, requests: int, warmup: int, think: float = 0.0
+) -> dict[str, Any]:
     """``clients`` threads, each on its own keep-alive connection: ``warmup`` untimed requests,
-    then, all together, ``requests`` timed ones."""
+    then, all together, ``requests`` timed ones. ``think``: the mean pause of a client between
+    its requests (drawn from 0.5-1.5 times it, seeded), as a person at a form pauses; 0 sends the
+    next request at once (the server's saturation)."""
     outcomes = [Outcome() for _ in range(clients)]
     ready = threading.Barrier(clients + 1)
     done = threading.Barrier(clients + 1)
 
-    def client(outcome: Outcome) -> None:
+    def client(outcome: Outcome, seed: int) -> None:
+        pauses = random.Random(seed)  # noqa: S311  (pauses of a load test, not secrets)
         connection = Connection(host, port)
         try:
             for _ in range(warmup):
@@ -192,6 +198,8 @@ def run_scenario(host: str, port: int, request: Request, clients: int, requests:
                 except OSError as exc:
                     status, data = 0, str(exc).encode()
                 outcome.latencies.append(time.perf_counter() - started)
+                if think:
+                    time.sleep(think * pauses.uniform(0.5, 1.5))
                 if status != request.expect:
                     outcome.errors += 1
                     if outcome.first_error is None:
@@ -200,7 +208,9 @@ def run_scenario(host: str, port: int, request: Request, clients: int, requests:
             connection.close()
             done.wait()
 
-    threads = [threading.Thread(target=client, args=(outcome,), daemon=True) for outcome in outcomes]
+    threads = [
+        threading.Thread(target=client, args=(outcome, number), daemon=True) for number, outcome in enumerate(outcomes)
+    ]
     for thread in threads:
         thread.start()
     ready.wait()
@@ -337,7 +347,8 @@ def _revoke(url: str, token_id: int) -> None:
 def _print(figures: dict[str, Any], echo: Callable[[str], None]) -> None:
     echo(
         f"{figures['database']} database, {figures['clients']} clients × {figures['requests_per_client']} requests, "
-        f"waitress with {figures['server_threads']} threads, period {figures['period']}"
+        f"waitress with {figures['server_threads']} threads, period {figures['period']}, "
+        f"think time {figures['think_seconds']:g} s"
     )
     echo(f"  {'scenario':<40} {'requests':>8} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8}")
     for name, row in figures["scenarios"].items():
@@ -379,6 +390,13 @@ def _print(figures: dict[str, Any], echo: Callable[[str], None]) -> None:
     default=None,
     help="Rules folder the server loads (default: as `mera serve`).",
 )
+@click.option(
+    "--think",
+    default=0.0,
+    show_default=True,
+    type=float,
+    help="Mean pause of each client between requests, seconds (0: at once, the server's saturation).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def bench_web(
     url: str | None,
@@ -390,6 +408,7 @@ def bench_web(
     period: str,
     scenarios: tuple[str, ...],
     rules_dir: Path | None,
+    think: float,
     as_json: bool,
 ) -> None:
     """p50/p95/p99 latency and throughput of the calculation form, the API and the person card
@@ -439,12 +458,13 @@ def bench_web(
                 "requests_per_client": requests_per_client,
                 "server_threads": threads,
                 "period": period,
+                "think_seconds": think,
                 "scenarios": {},
             }
             for name in scenarios or tuple(SCENARIOS):
                 echo(f"  {SCENARIOS[name]}...")
                 figures["scenarios"][name] = run_scenario(
-                    host, port, requests[name], clients, requests_per_client, warmup
+                    host, port, requests[name], clients, requests_per_client, warmup, think
                 )
             if any(row["errors"] for row in figures["scenarios"].values()) and not as_json:
                 click.echo(f"errors were answered; the end of the server's log:\n{_tail(log_path, 60)}")
