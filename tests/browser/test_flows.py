@@ -10,6 +10,7 @@ Waiting is by Playwright's auto-waiting locators (no sleeps, no timing assertion
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from playwright.sync_api import expect
 
@@ -41,7 +42,7 @@ def test_a_specialist_finds_calculates_reads_the_trace_and_decides(page):
     section.get_by_role("button", name=re.compile("^Сохранить расчет")).click()
     expect(page.locator("h2#decision-title")).to_be_visible()
     page.get_by_role("radio", name=re.compile("Назначить")).check()
-    page.get_by_label("Дата решения").fill(__import__("datetime").date.today().isoformat())
+    page.get_by_label("Дата решения").fill(date.today().isoformat())
     page.get_by_role("button", name="Принять решение").click()
     expect(page.locator("main")).to_contain_text("о назначении меры социальной поддержки")
     shoot(page, "05-decision")
