@@ -14,7 +14,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, redirect, re
 
 from engine import Month, RuleErrors, RuleSet
 from engine.yamlload import MAX_FILE_BYTES
-from measures import catalogue
+from measures import catalogue, drafts
 from webapp.database import db
 from webapp.live import live_rules, ruleset
 from webapp.security import actor_required, current_actor
@@ -28,7 +28,7 @@ MAX_QUERY = 100
 @bp.record_once
 def _setup(state) -> None:  # type: ignore[no-untyped-def]
     app = state.app
-    app.extensions["mera.whatif_limit"] = catalogue.PerUserLimit(app.config.get("WHATIF_PER_USER", 1))
+    app.extensions["mera.whatif_limit"] = drafts.PerUserLimit(app.config.get("WHATIF_PER_USER", 1))
 
 
 @bp.get("/")
@@ -122,13 +122,13 @@ def _whatif_input(live: RuleSet) -> tuple[dict[str, Any], list[tuple[str, str]]]
     if form["source"] not in ("folder", "upload") or (form["source"] == "upload" and request.method != "POST"):
         problems.append(("source", "выберите, откуда взять проект правил"))
     elif form["source"] == "folder":
-        if form["draft"] not in catalogue.draft_folders(current_app.config.get("DRAFTS_DIR")):
+        if form["draft"] not in drafts.draft_folders(current_app.config.get("DRAFTS_DIR")):
             problems.append(("draft", "выберите папку проекта правил из списка"))
     else:
         form["target"] = form["new_path"] if form["path"] == NEW_FILE else form["path"]
         if not form["target"]:
             problems.append(("path", "выберите файл правил, который заменяет загруженный, или укажите путь нового"))
-        elif problem := catalogue.upload_path_problem(live, form["target"]):
+        elif problem := drafts.upload_path_problem(live, form["target"]):
             problems.append(("new_path" if form["path"] == NEW_FILE else "path", problem))
         upload = request.files.get("rule_file")
         form["data"] = upload.stream.read(MAX_FILE_BYTES + 1) if upload and upload.filename else b""
@@ -145,7 +145,7 @@ def whatif():  # type: ignore[no-untyped-def]
     session = db()
     drafts_dir = current_app.config.get("DRAFTS_DIR")
     context: dict[str, Any] = {
-        "folders": catalogue.draft_folders(drafts_dir),
+        "folders": drafts.draft_folders(drafts_dir),
         "files": sorted(live.files),
         "municipalities": catalogue.municipality_choices(session, actor),
         "whole_region": actor.municipalities is None,
@@ -170,18 +170,18 @@ def whatif():  # type: ignore[no-untyped-def]
     if not problems:
         try:
             if form["source"] == "folder":
-                draft = catalogue.draft_from_folder(drafts_dir, form["draft"])
+                draft = drafts.draft_from_folder(drafts_dir, form["draft"])
             else:
-                draft = catalogue.draft_from_upload(live, form["target"], form["data"])
-        except catalogue.DraftError as exc:
+                draft = drafts.draft_from_upload(live, form["target"], form["data"])
+        except drafts.DraftError as exc:
             problems.extend(exc.problems)
         except RuleErrors as exc:
-            context["draft_errors"] = catalogue.build_errors(exc)
+            context["draft_errors"] = drafts.build_errors(exc)
     if problems or draft is None:
         context["errors"] = problems
         return render_template("methodology/whatif.html", **context), 400
     try:
-        report = catalogue.run_whatif(
+        report = drafts.run_whatif(
             session,
             actor,
             live,
@@ -191,17 +191,17 @@ def whatif():  # type: ignore[no-untyped-def]
             current_app.extensions["mera.whatif_limit"],
             explain_limit=200,
         )
-    except catalogue.WhatIfBusyError as exc:
+    except drafts.WhatIfBusyError as exc:
         abort(429, description=str(exc))
     names = catalogue.municipality_names(session)
     if form["format"] == "csv":
-        body = "\ufeff" + catalogue.changes_csv(catalogue.change_rows(report, live, draft, names))
+        body = "\ufeff" + drafts.changes_csv(drafts.change_rows(report, live, draft, names))
         return Response(
             body,
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="whatif-{report.period}.csv"'},
         )
-    context["result"] = catalogue.whatif_view(report, live, draft, names)
+    context["result"] = drafts.whatif_view(report, live, draft, names)
     context["draft"] = draft
     if form["source"] == "folder":
         context["csv_url"] = url_for(

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from measures.catalogue import PerUserLimit, WhatIfBusyError, csv_cell
+from measures.drafts import PerUserLimit, WhatIfBusyError, csv_cell
 from registry.models import User
 from tests.conftest import RULES_DIR
 from tests.webapp.conftest import web_config
