@@ -1,5 +1,5 @@
 """The methodologist's services: readable views of a RuleSet for pages, the rules' reload state,
-version diffs, reference books, and the what-if on behalf of an actor.
+version diffs and reference books (drafts and their what-if: ``measures.drafts``).
 
 The views are pure functions over a RuleSet (or a ``LiveRules``) that return plain data
 (dicts, lists, strings, dates): templates only lay them out. Nothing here needs Flask.
