@@ -38,11 +38,14 @@ def print_summary(summary: RecalcSummary) -> None:
         f"{len(summary.measures)} measures, {summary.partitions} partition(s), {summary.engine} engine, "
         f"{summary.seconds:.1f} s, peak memory {summary.peak_memory_mb:.0f} MB"
     )
-    click.echo(f"  {'measure':<44} {'eligible':>9} {'undeterm.':>9} {'monthly total':>16}  new/lost/changed")
+    click.echo(
+        f"  {'measure':<44} {'eligible':>9} {'undeterm.':>9} {'no appl.':>9} {'monthly total':>16}  new/lost/changed"
+    )
     for measure, row in data["measures"].items():  # type: ignore[union-attr]
         changes = row["changes"]
         click.echo(
-            f"  {measure:<44} {row['eligible']:>9,} {row['undetermined']:>9,} {row['monthly_total']:>16}  "
+            f"  {measure:<44} {row['eligible']:>9,} {row['undetermined']:>9,} {row['not_applied']:>9,} "
+            f"{row['monthly_total']:>16}  "
             f"{changes['new']}/{changes['lost']}/{changes['changed']}"
         )
     for failed in summary.failed:

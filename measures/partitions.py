@@ -102,12 +102,37 @@ def evaluate_partition(
     """Results with register ids: household_id, person_id (the recipient: the member for person
     measures, the applicant for household ones), measure, status, amount (kopecks), schedule."""
     results = evaluate_catalogue(ruleset, frames, period, measures)
+    results["status"] = not_applied(ruleset, frames, results)
     applicant = frames.applicant[results["household"].to_numpy()]
     member = results["member"].to_numpy()
     recipient = np.where(member >= 0, member, applicant)
     results["household_id"] = household_ids[results["household"].to_numpy()]
     results["person_id"] = person_ids[recipient]
     return results
+
+
+def not_applied(ruleset: RuleSet, frames: Frames, results: pd.DataFrame) -> pd.Series:
+    """The statuses, with ``not_applied`` where a measure granted on application (its version
+    chosen by the application's date) is undetermined for a household that has not applied for
+    it: a register run does not ask every household for an application it never made. A single
+    calculation still says "undetermined: the date of application is missing"."""
+    status = results["status"].copy()
+    on_application = [code for code in results["measure"].unique() if ruleset.measure(code).version_by != "period"]
+    if not on_application or frames.applications is None:  # snapshot frames: their one application serves all
+        return status
+    rows = np.flatnonzero((results["measure"].isin(on_application) & (status == "undetermined")).to_numpy())
+    if len(rows):
+        asked = pd.DataFrame(
+            {
+                "household": results["household"].to_numpy()[rows].astype(np.int64),
+                "measure": results["measure"].to_numpy()[rows].astype(object),
+            }
+        )
+        applied = frames.applications[["household", "measure"]].astype({"household": np.int64, "measure": object})
+        found = asked.merge(applied.drop_duplicates().assign(applied=True), how="left", on=["household", "measure"])
+        missing = ~found["applied"].notna().to_numpy()
+        status.iloc[rows[missing]] = "not_applied"
+    return status
 
 
 def _current_assignments(session, household_ids: list[int], period: Month, measures: list[str]) -> pd.DataFrame:  # type: ignore[no-untyped-def]
@@ -137,7 +162,7 @@ def changes_against(results: pd.DataFrame, assignments: pd.DataFrame) -> pd.Data
     change = np.select(
         [
             eligible & ~assigned,
-            assigned & (merged["status"] == "undetermined"),
+            assigned & merged["status"].isin(["undetermined", "not_applied"]),
             assigned & ~eligible,
             assigned & eligible & (new_amount.astype("Int64") != merged["old_amount"].astype("Int64")),
         ],
@@ -257,7 +282,7 @@ def _month_day(values: pd.Series) -> pd.Series:
 
 
 def _write(session, run_id: int, results: pd.DataFrame, changes: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
-    kept = results[results["status"] != "ineligible"]
+    kept = results[~results["status"].isin(["ineligible", "not_applied"])]
     frame = pd.DataFrame(
         {
             "run_id": run_id,

@@ -58,6 +58,7 @@ class RecalcSummary:
                 measure: {
                     "eligible": self.statuses.get((measure, "eligible"), 0),
                     "undetermined": self.statuses.get((measure, "undetermined"), 0),
+                    "not_applied": self.statuses.get((measure, "not_applied"), 0),  # granted on application
                     "error": self.statuses.get((measure, "error"), 0),
                     "monthly_total": _roubles(self.totals.get(measure, 0)),
                     "changes": {

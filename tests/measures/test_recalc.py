@@ -46,6 +46,7 @@ def test_recalculation_equals_the_scalar_calculation_of_each_person(register, ru
     summary = recalculate(engine, url, rules, PERIOD, partition_size=70)
     assert summary.ok and summary.partitions >= 2 and summary.persons == 400
     stored = _results(engine, summary.run_id)
+    not_applied = 0
     with transaction(engine) as session:
         person_ids = session.execute(sa.text("select id from persons order by id")).scalars().all()
         for person_id in random.Random(3).sample(person_ids, 40):
@@ -57,11 +58,28 @@ def test_recalculation_equals_the_scalar_calculation_of_each_person(register, ru
                 ]
                 result = outcome.result
                 key = (person_id, measure)
+                on_application = rules.measures[measure].version_by != "period"
                 if result.status == "ineligible":
                     is_recipient = rules.measures[measure].entity == "person" or _is_applicant(session, person_id)
                     assert key not in stored or not is_recipient
+                elif result.status == "undetermined" and on_application and not _applied(session, person_id, measure):
+                    assert key not in stored  # not applied for: counted, not stored as a right to ask about
+                    not_applied += 1
                 elif rules.measures[measure].entity == "person" or _is_applicant(session, person_id):
                     assert stored[key] == (result.status, result.amount), key
+    assert not_applied > 0
+    counted = summary.as_dict()["measures"]["birth_allowance"]
+    assert counted["not_applied"] > 0 and counted["undetermined"] < counted["not_applied"]
+
+
+def _applied(session, person_id, measure):  # type: ignore[no-untyped-def]
+    return session.execute(
+        sa.text(
+            "select count(*) from applications a join memberships m on m.household_id = a.household_id "
+            "where m.person_id = :p and a.measure = :m and a.submitted_on <= :on"
+        ),
+        {"p": person_id, "m": measure, "on": PERIOD.end},
+    ).scalar_one()
 
 
 def _is_applicant(session, person_id):  # type: ignore[no-untyped-def]
