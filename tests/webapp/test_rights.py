@@ -216,3 +216,52 @@ def test_the_api_keeps_the_same_rights(app, objects):
     )
     assert calculated.status_code == 404
     assert client.get("/api/v1/rules").status_code == 401
+
+
+@pytest.mark.parametrize("role", ["specialist", "administrator", "methodologist", "auditor"])
+def test_every_form_refuses_a_post_without_its_token(app, ids, objects, role):
+    """CSRF: every mutating route of the pages (the API takes bearer tokens, no cookies) refuses
+    a POST that does not carry the form token, before anything is read or written."""
+    client = app.test_client()
+    login(client, LOGINS[role])
+    posted = 0
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods or rule.endpoint.startswith("api."):
+            continue
+        url = _build(app, rule.endpoint, objects, ids)
+        response = client.post(url, data={"decision": "refuse", "login": "x", "password": "y"})
+        assert response.status_code == 403, f"{rule.endpoint} accepted a POST without the form token"
+        posted += 1
+    assert posted >= 10
+
+
+def test_every_answer_carries_the_security_headers(app, ids, objects):
+    client = app.test_client()
+    login(client, "admin")
+    headers = {"Authorization": f"Bearer {objects['token']}"}
+    for path in ("/", "/login", "/admin/", "/nowhere", "/api/v1/rules", "/api/v1/openapi.json", "/api/v1/nowhere"):
+        with client.get(path, headers=headers if path.startswith("/api/") else None) as response:
+            assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"], path
+            assert response.headers["X-Content-Type-Options"] == "nosniff", path
+            assert response.headers["Cache-Control"] == "no-store", path
+
+
+def test_nothing_personal_reaches_the_log(app, ids, caplog):
+    """A search, a card, a calculation and a refused form: no name, SNILS or case number in any
+    log record (152-FZ; the journal keeps ids only)."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    client = app.test_client()
+    login(client, "samara")
+    token = csrf_of(client)
+    client.post("/staff/", data={"csrf_token": token, "snils": "112-233-445 95"})
+    client.get(f"/staff/persons/{ids['father']}")
+    client.post(
+        f"/staff/persons/{ids['father']}/calculate",
+        data={"csrf_token": token, "member": ids["father"], "measure": "", "period": "2026-03"},
+    )
+    client.post("/staff/", data={"csrf_token": token, "snils": "not a snils 98765432183"})
+    text = "\n".join(record.getMessage() for record in caplog.records)
+    for personal in ("Петров", "Иван", "11223344595", "112-233-445", "98765432183", "Смирнова"):
+        assert personal not in text
