@@ -347,7 +347,7 @@ def _revoke(url: str, token_id: int) -> None:
 def _print(figures: dict[str, Any], echo: Callable[[str], None]) -> None:
     echo(
         f"{figures['database']} database, {figures['clients']} clients × {figures['requests_per_client']} requests, "
-        f"waitress with {figures['server_threads']} threads, period {figures['period']}, "
+        f"{figures['server_processes']} process(es) × {figures['server_threads']} threads, period {figures['period']}, "
         f"think time {figures['think_seconds']:g} s"
     )
     echo(f"  {'scenario':<40} {'requests':>8} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8}")
@@ -374,7 +374,8 @@ def _print(figures: dict[str, Any], echo: Callable[[str], None]) -> None:
 @click.option("--clients", default=20, show_default=True, help="Concurrent clients.")
 @click.option("--requests", "requests_per_client", default=50, show_default=True, help="Timed requests per client.")
 @click.option("--warmup", default=3, show_default=True, help="Untimed requests per client before each scenario.")
-@click.option("--threads", default=8, show_default=True, help="Worker threads of the server (as `mera serve`).")
+@click.option("--threads", default=8, show_default=True, help="Threads per server process (as `mera serve`).")
+@click.option("--workers", default=1, show_default=True, help="Server processes (as `mera serve --workers`).")
 @click.option("--period", default="2026-03", show_default=True, help="The month calculated.")
 @click.option(
     "--scenario",
@@ -405,6 +406,7 @@ def bench_web(
     requests_per_client: int,
     warmup: int,
     threads: int,
+    workers: int,
     period: str,
     scenarios: tuple[str, ...],
     rules_dir: Path | None,
@@ -442,7 +444,9 @@ def bench_web(
         port = free_port(host)
         with open(log_path, "ab") as log:
             server = subprocess.Popen(
-                _mera("serve", "--host", host, "--port", str(port), "--threads", str(threads)),
+                _mera(
+                    "serve", "--host", host, "--port", str(port), "--threads", str(threads), "--workers", str(workers)
+                ),
                 env=environment,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -457,6 +461,7 @@ def bench_web(
                 "clients": clients,
                 "requests_per_client": requests_per_client,
                 "server_threads": threads,
+                "server_processes": workers,
                 "period": period,
                 "think_seconds": think,
                 "scenarios": {},

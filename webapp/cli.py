@@ -24,12 +24,50 @@ def _run(app, host: str, port: int, threads: int) -> None:  # type: ignore[no-un
     waitress_serve(app, host=host, port=port, threads=threads, ident="mera", clear_untrusted_proxy_headers=True)
 
 
+def _run_processes(host: str, port: int, workers: int, threads: int) -> None:
+    """gunicorn with ``workers`` processes of ``threads`` threads each: a calculation holds the
+    GIL, so one process uses one core. Each process has its own rules watcher, login and what-if
+    limits; sessions live in the database and are shared."""
+    from gunicorn.app.base import BaseApplication
+
+    class _Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            settings = {
+                "bind": f"{host}:{port}",
+                "workers": workers,
+                "threads": threads,
+                "worker_class": "gthread",
+                "accesslog": None,  # request lines carry ids in paths; nothing personal is logged
+                "proc_name": "mera",
+            }
+            for key, value in settings.items():
+                self.cfg.set(key, value)
+
+        def load(self):  # type: ignore[no-untyped-def]
+            from webapp import create_app
+
+            return create_app()
+
+    click.echo(f"Мера: http://{host}:{port}/  ({workers} processes; Ctrl-C — остановить)")
+    _Server().run()
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int, help="Worker threads of the WSGI server.")
-def serve(host: str, port: int, threads: int) -> None:
+@click.option("--threads", default=8, show_default=True, type=int, help="Threads per process.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Processes: 1 serves with waitress; more with gunicorn (Unix), one per core.",
+)
+def serve(host: str, port: int, threads: int, workers: int) -> None:
     """Serve the web application (configuration: instance/config.py and MERA_* variables)."""
+    if workers > 1:
+        _run_processes(host, port, workers, threads)
+        return
     from webapp import create_app
 
     _run(create_app(), host, port, threads)
