@@ -41,7 +41,7 @@ def test_serve_answers_the_login_page(tmp_path: Path, workers: int):
             if server.poll() is not None:
                 break
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as response:  # noqa: S310
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as response:
                     status = response.status
                     body = response.read().decode("utf-8")
                 break
