@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean browser
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] <= (3, 12), "Mera needs Python 3.11 or 3.12 (durable-rules does not build on 3.13)"'
@@ -32,7 +32,13 @@ demo: $(STAMP)
 	$(BIN)/mera audit verify
 	$(BIN)/mera demo
 
-test: $(STAMP)
+# The browser tests drive Debian's chromium; install it when it is missing and we may (root, apt).
+browser:
+	@test -x /usr/bin/chromium || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; } \
+		|| echo "chromium is missing: the browser tests will fail (apt-get install chromium)"
+
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
