@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -95,8 +95,9 @@ def _range(created_from: date | None, created_to: date | None, problems: list[tu
         problems.append(("created_to", "дата «по» не может быть раньше даты «с»"))
 
 
-def _start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
+def _start(day: date, zone: tzinfo) -> datetime:
+    """The first moment of a day in the office's time zone (pages show moments in it too)."""
+    return datetime.combine(day, time.min, tzinfo=zone)
 
 
 # -- calculation history ---------------------------------------------------------------------
@@ -116,9 +117,10 @@ class HistoryFilters:
     user: str | None = None
     created_from: date | None = None
     created_to: date | None = None
+    zone: tzinfo = UTC  # the office's time zone: a day of the form is a day there
 
 
-def history_filters(args: Mapping[str, str]) -> HistoryFilters:
+def history_filters(args: Mapping[str, str], zone: tzinfo = UTC) -> HistoryFilters:
     """Read the history filter form (``person``: register id, SNILS or case number; ``measure``;
     ``period`` YYYY-MM; ``version``: the rules version or its beginning; ``user``; ``created_from``
     and ``created_to``); ``RegisterError`` names each bad field."""
@@ -164,7 +166,7 @@ def history_filters(args: Mapping[str, str]) -> HistoryFilters:
     _range(created_from, created_to, problems)
     if problems:
         raise RegisterError(problems)
-    return HistoryFilters(person_id, snils, case_number, measure, period, version, user, created_from, created_to)
+    return HistoryFilters(person_id, snils, case_number, measure, period, version, user, created_from, created_to, zone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,9 +232,9 @@ def calculation_history(session: Session, actor: Actor, filters: HistoryFilters,
     if filters.user:
         query = query.where(Calculation.actor == filters.user)
     if filters.created_from:
-        query = query.where(Calculation.created_at >= _start(filters.created_from))
+        query = query.where(Calculation.created_at >= _start(filters.created_from, filters.zone))
     if filters.created_to:
-        query = query.where(Calculation.created_at < _start(filters.created_to + timedelta(days=1)))
+        query = query.where(Calculation.created_at < _start(filters.created_to + timedelta(days=1), filters.zone))
     query = query.order_by(Calculation.id.desc()).offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
     found = session.execute(query).all()
     rows = tuple(
@@ -362,12 +364,13 @@ class AuditFilters:
     row_id: str | None = None
     created_from: date | None = None
     created_to: date | None = None
+    zone: tzinfo = UTC  # the office's time zone: a day of the form is a day there
 
 
 AUDIT_FIELDS = ("actor", "table", "action", "row_id", "created_from", "created_to")
 
 
-def audit_filters(args: Mapping[str, str]) -> AuditFilters:
+def audit_filters(args: Mapping[str, str], zone: tzinfo = UTC) -> AuditFilters:
     """Read the audit log filter form; ``RegisterError`` names each bad field."""
     problems: list[tuple[str, str]] = []
     text = {key: (args.get(key) or "").strip()[:100] for key in AUDIT_FIELDS}
@@ -386,7 +389,7 @@ def audit_filters(args: Mapping[str, str]) -> AuditFilters:
     _range(created_from, created_to, problems)
     if problems:
         raise RegisterError(problems)
-    return AuditFilters(actor, table, action, row_id, created_from, created_to)
+    return AuditFilters(actor, table, action, row_id, created_from, created_to, zone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -442,9 +445,9 @@ def audit_log(session: Session, actor: Actor, filters: AuditFilters, page: int =
     if filters.row_id:
         query = query.where(AuditEntry.row_id == filters.row_id)
     if filters.created_from:
-        query = query.where(AuditEntry.at >= _start(filters.created_from))
+        query = query.where(AuditEntry.at >= _start(filters.created_from, filters.zone))
     if filters.created_to:
-        query = query.where(AuditEntry.at < _start(filters.created_to + timedelta(days=1)))
+        query = query.where(AuditEntry.at < _start(filters.created_to + timedelta(days=1), filters.zone))
     query = query.order_by(AuditEntry.id.desc()).offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
     found = session.execute(query).scalars().all()
     rows = []

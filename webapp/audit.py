@@ -22,6 +22,7 @@ from registry.history import (
 )
 from registry.people import RegisterError
 from webapp.database import db
+from webapp.formatting import office_zone
 from webapp.live import ruleset
 from webapp.security import actor_required, current_actor
 
@@ -61,7 +62,7 @@ def calculations():  # type: ignore[no-untyped-def]
     errors: list[tuple[str, str]] = []
     page = None
     try:
-        filters = history_filters(request.args)
+        filters = history_filters(request.args, office_zone())
     except RegisterError as exc:
         errors = exc.problems
     else:
@@ -105,7 +106,7 @@ def log():  # type: ignore[no-untyped-def]
     errors: list[tuple[str, str]] = []
     page = None
     try:
-        filters = audit_filters(request.args)
+        filters = audit_filters(request.args, office_zone())
     except RegisterError as exc:
         errors = exc.problems
     else:

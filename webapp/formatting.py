@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, current_app
 
 MONTHS = (
     "январь",
@@ -84,6 +84,11 @@ def snils(value: str | None) -> str:
         return "—"
     digits = "".join(ch for ch in value if ch.isdigit())
     return f"{digits[0:3]}-{digits[3:6]}-{digits[6:9]} {digits[9:11]}" if len(digits) == 11 else value
+
+
+def office_zone() -> ZoneInfo:
+    """The time zone moments are shown in (``TIMEZONE``), for the views' date filters."""
+    return ZoneInfo(current_app.config.get("TIMEZONE") or "Europe/Samara")
 
 
 def init_app(app: Flask) -> None:

@@ -214,3 +214,17 @@ def test_pages_need_a_login(client):
     for path in ("/audit/", "/audit/log", "/audit/calculations/1"):
         response = client.get(path)
         assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_day_of_the_filters_is_a_day_of_the_office():
+    """Pages show moments in the office's time zone; a day typed in a filter means that day there."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from registry.history import _start, audit_filters, history_filters
+
+    samara = ZoneInfo("Europe/Samara")
+    filters = history_filters({"created_from": "2026-11-23", "created_to": "2026-11-23"}, samara)
+    assert _start(filters.created_from, filters.zone) == datetime(2026, 11, 22, 20, 0, tzinfo=UTC)
+    assert audit_filters({"created_from": "2026-11-23"}, samara).zone is samara
+    assert history_filters({}).zone is UTC
