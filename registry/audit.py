@@ -127,10 +127,34 @@ def append(session: Session, entries: list[tuple[str, str, str | None, dict[str,
     connection.execute(update(AuditHead).where(AuditHead.id == 1).values(last_id=last_id, last_hash=previous))
 
 
+_PENDING = "mera_journal"
+
+
 def journal(session: Session, action: str, table: str, row_id: str | None, details: dict[str, Any]) -> None:
     """Journal an event that is not a row change: a read of personal data (``read``), a login,
-    a failed login, a lockout, a logout. Ids and counts only, never the data read."""
-    append(session, [(action, table, row_id, details)])
+    a failed login, a lockout, a logout. Ids and counts only, never the data read.
+
+    The entry joins the chain when the transaction commits (``flush_journal`` adds it at once):
+    the chain's head is locked only for the last moment of a transaction, not while a page that
+    read a person is still being rendered. A transaction rolled back journals nothing."""
+    session.info.setdefault(_PENDING, []).append((action, table, row_id, details))
+
+
+def flush_journal(session: Session) -> None:
+    """Append the entries journaled in this transaction so far."""
+    entries = session.info.pop(_PENDING, None)
+    if entries:
+        append(session, entries)
+
+
+@event.listens_for(Session, "before_commit")
+def _journal_commit(session: Session) -> None:
+    flush_journal(session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _journal_forget(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 @event.listens_for(Session, "after_flush")

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from engine import Month
 from measures.decisions import decide, decision_document, saved_calculation
 from registry.access import AccessDeniedError, Actor, NotFoundError
-from registry.audit import acting_as
+from registry.audit import acting_as, flush_journal
 from registry.calculation_form import CalculationRequest, calculation_page, service_tables
 from registry.cards import SEARCH_LIMIT, SearchQuery, person_card, search_persons
 from registry.casework import calculate
@@ -97,6 +97,7 @@ def test_the_card_gathers_the_case_file_and_journals_the_read(db_session):
     assert len(card.incomes) == 12
     assert card.housing.charges_total == Decimal("10911.61") and len(card.housing.charges) == 8
     assert [(a.title, a.day) for a in card.applications] == [("Единое пособие", date(2026, 3, 10))]
+    flush_journal(db_session)  # journal entries join the chain at commit
     reads = db_session.execute(
         sa.select(AuditEntry.row_id, AuditEntry.changes).where(AuditEntry.id > last, AuditEntry.action == "read")
     ).all()
