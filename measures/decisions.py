@@ -24,7 +24,7 @@ from registry.calculation_form import MeasureOutcome, outcome_of
 from registry.calculations import ruleset_of
 from registry.cards import full_name
 from registry.casework import journal_read
-from registry.models import Application, Assignment, Calculation, Household, Municipality, Person
+from registry.models import Application, Assignment, Calculation, Household, Municipality, Person, User
 from registry.people import RegisterError
 
 DECISIONS = {"assign": "назначить", "refuse": "отказать"}
@@ -244,7 +244,7 @@ class DecisionDocument:
     calculation_period: date | None
     ruleset_version: str | None
     note: str | None = None
-    decided_by: str | None = None
+    decided_by: str | None = None  # the full name of who decided (as the decision is signed)
 
 
 def decision_document(session: Session, actor: Actor, assignment_id: int) -> DecisionDocument:
@@ -302,8 +302,16 @@ def decision_document(session: Session, actor: Actor, assignment_id: int) -> Dec
         record.period if record is not None else None,
         record.ruleset_version if record is not None else None,
         assignment.note,
-        assignment.decided_by,
+        _staff_name(session, assignment.decided_by),
     )
+
+
+def _staff_name(session: Session, login: str | None) -> str | None:
+    """The full name of who decided, as the decision is signed (the login if the user is gone)."""
+    if login is None:
+        return None
+    name = session.execute(select(User.full_name).where(User.login == login)).scalar_one_or_none()
+    return name or login
 
 
 __all__ = ["DECISIONS", "DecisionDocument", "SavedCalculation", "decide", "decision_document", "saved_calculation"]

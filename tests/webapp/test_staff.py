@@ -399,3 +399,11 @@ def test_saving_all_measures_returns_to_the_card_with_the_calculations(app, clie
     assert response.headers["Location"].endswith(f"/staff/persons/{ids['mother']}?saved={measures}#calculations")
     card = text(client.get(response.headers["Location"]))
     assert f"Сохранено расчетов: {measures}" in card and "Материнский (семейный) капитал" in card
+
+
+def test_the_printed_decision_is_signed_with_the_specialists_name(client, ids):
+    token = as_user(client, "samara")
+    calculation_id = save_calculation(client, token, ids["father"])
+    response = decide(client, token, calculation_id)
+    document = text(client.get(response.headers["Location"]))
+    assert "/ Специалист Петрова А. В. (г. Самара) /" in document
