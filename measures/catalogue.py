@@ -20,6 +20,7 @@ from engine.measures import Condition, Formula, Measure, MeasureVersion, Schedul
 from engine.params import Parameter
 from registry.access import Actor, NotFoundError, require
 from registry.calculations import ruleset_of
+from registry.cards import PAYMENT_TITLES
 from registry.history import municipalities
 from registry.models import Municipality
 from registry.reference import DOCUMENT_KINDS, ENTITLEMENT_CATEGORIES, INCOME_KINDS, NO_INCOME_REASONS
@@ -34,7 +35,6 @@ FUNDING_TITLES = {
 }
 ENTITY_TITLES = {"person": "гражданин", "household": "семья"}
 PERIOD_TITLES = {"month": "ежемесячно", "once": "единовременно", "year": "ежегодно"}
-PAYMENT_TITLES = {"monthly": "ежемесячно", "once": "единовременно", "yearly": "ежегодно"}
 VERSION_BY_TITLES = {"period": "по расчетному месяцу", "application_date": "по дате обращения"}
 UNIT_TITLES = {
     "rub": "руб.",

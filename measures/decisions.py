@@ -22,8 +22,8 @@ from engine import Month
 from registry.access import Actor, NotFoundError, require, require_scope
 from registry.calculation_form import MeasureOutcome, outcome_of
 from registry.calculations import ruleset_of
-from registry.cards import full_name
 from registry.casework import journal_read
+from registry.identifiers import full_name
 from registry.models import Application, Assignment, Calculation, Household, Municipality, Person, User
 from registry.people import RegisterError
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.access import Actor, require
 from registry.models import Household, Membership
+from registry.snapshots import valid_on
 
 
 def household_head(session: Session, actor: Actor, oktmo: str, on: date) -> int | None:
@@ -23,8 +24,7 @@ def household_head(session: Session, actor: Actor, oktmo: str, on: date) -> int 
             Household.municipality == oktmo,
             actor.scope_clause(Household.municipality),
             Membership.role == "applicant",
-            Membership.valid_from <= on,
-            or_(Membership.valid_to.is_(None), Membership.valid_to >= on),
+            valid_on(Membership.valid_from, Membership.valid_to, on),
         )
         .order_by(Household.id)
         .limit(1)

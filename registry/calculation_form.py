@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine import Month, RuleSet
 from registry.access import Actor, require
-from registry.cards import PAYMENTS, MemberRow, PersonDetails, household_view, person_details, service_title
+from registry.cards import PAYMENT_TITLES, MemberRow, PersonDetails, household_view, person_details, service_title
 from registry.casework import calculate, journal_read, person_for
 from registry.people import RegisterError
 
@@ -98,7 +98,7 @@ def outcome_of(data: dict[str, Any], calculation_id: int | None = None) -> Measu
     """A result in its JSON form (``Result.as_dict()`` or a stored calculation's)."""
     schedule = data.get("schedule")
     if schedule:
-        schedule = {**schedule, "payment_title": PAYMENTS.get(schedule.get("payment"), schedule.get("payment"))}
+        schedule = {**schedule, "payment_title": PAYMENT_TITLES.get(schedule.get("payment"), schedule.get("payment"))}
     trace = data.get("trace") or {}
     return MeasureOutcome(
         data["measure"],

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import Month
 from registry.access import Actor, require
 from registry.casework import journal_read, person_for
-from registry.identifiers import normalize_snils, validate_snils
+from registry.identifiers import full_name, mask_snils, normalize_snils, validate_snils
 from registry.importing.records import UTILITY_SERVICES
 from registry.models import (
     Application,
@@ -35,33 +35,18 @@ from registry.models import (
 )
 from registry.people import RegisterError
 from registry.reference import DOCUMENT_KINDS, ENTITLEMENT_CATEGORIES, INCOME_KINDS
+from registry.snapshots import ROLE_ORDER, valid_on
 
 SEARCH_LIMIT = 50
 CARD_ROWS = 20  # applications, assignments, calculations shown on a card
 INCOME_MONTHS = 12
-ROLE_ORDER = {"applicant": 0, "spouse": 1, "child": 2, "other": 3}
-PAYMENTS = {"monthly": "ежемесячно", "once": "единовременно", "yearly": "ежегодно"}
+PAYMENT_TITLES = {"monthly": "ежемесячно", "once": "единовременно", "yearly": "ежегодно"}
 _CASE_NUMBER = re.compile(r"^\d{18}$")
-
-
-def full_name(last: str, first: str, middle: str | None) -> str:
-    return " ".join(part for part in (last, first, middle) if part)
-
-
-def mask_snils(snils: str | None) -> str:
-    """Lists show only the last digits: ``***-***-445 95``."""
-    if not snils:
-        return "—"
-    return f"***-***-{snils[6:9]} {snils[9:11]}" if len(snils) == 11 else "***"
 
 
 def _require_any(actor: Actor, *permissions: str) -> None:
     if not any(actor.can(permission) for permission in permissions):
         require(actor, permissions[0])  # refused, with the role's title
-
-
-def _valid_on(column_from, column_to, on: date):  # type: ignore[no-untyped-def]
-    return and_(column_from <= on, or_(column_to.is_(None), column_to >= on))
 
 
 # -- search -----------------------------------------------------------------------------------------
@@ -334,7 +319,7 @@ def _document_title(kind: str, subkind: str | None) -> str:
 def household_view(session: Session, actor: Actor, person: Person, on: date) -> HouseholdView | None:
     membership = session.execute(
         select(Membership.household_id)
-        .where(Membership.person_id == person.id, _valid_on(Membership.valid_from, Membership.valid_to, on))
+        .where(Membership.person_id == person.id, valid_on(Membership.valid_from, Membership.valid_to, on))
         .order_by(Membership.valid_from.desc())
         .limit(1)
     ).scalar_one_or_none()
@@ -345,7 +330,7 @@ def household_view(session: Session, actor: Actor, person: Person, on: date) -> 
         .join(Membership, Membership.household_id == Household.id)
         .join(Person, Person.id == Membership.person_id)
         .join(Municipality, Municipality.oktmo == Household.municipality)
-        .where(Household.id == membership, _valid_on(Membership.valid_from, Membership.valid_to, on))
+        .where(Household.id == membership, valid_on(Membership.valid_from, Membership.valid_to, on))
     ).all()
     rows.sort(key=lambda row: (ROLE_ORDER.get(row.Membership.role, 9), row.Person.birth_date, row.Person.id))
     household = rows[0].Household
@@ -548,9 +533,7 @@ __all__ = [
     "PersonCard",
     "SearchQuery",
     "SearchResult",
-    "full_name",
     "household_view",
-    "mask_snils",
     "person_card",
     "person_details",
     "search_persons",

@@ -24,7 +24,7 @@ from registry.access import Actor, NotFoundError, require, require_scope
 from registry.audit import Verification, journal, verify
 from registry.calculations import Replay, replay
 from registry.casework import journal_read
-from registry.identifiers import normalize_snils, validate_case_number, validate_snils
+from registry.identifiers import full_name, mask_snils, normalize_snils, validate_case_number, validate_snils
 from registry.models import AuditEntry, Calculation, Household, Municipality, Person, RuleSetRecord
 from registry.people import RegisterError
 
@@ -49,18 +49,6 @@ ACTIONS: dict[str, str] = {
     "replay": "повторный расчет",
     "verify": "проверка журнала",
 }
-
-
-def mask_snils(value: str | None) -> str:
-    """Only the last digits of a SNILS, as lists show it: ``***-***-445 95``."""
-    if not value:
-        return "—"
-    digits = "".join(ch for ch in value if ch.isdigit())
-    return f"***-***-{digits[6:9]} {digits[9:11]}" if len(digits) == 11 else "***"
-
-
-def _full_name(last: str | None, first: str | None, middle: str | None) -> str:
-    return " ".join(part for part in (last, first, middle) if part) or "—"
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +231,7 @@ def calculation_history(session: Session, actor: Actor, filters: HistoryFilters,
             created_at=row.created_at,
             user=row.actor,
             person_id=row.person_id,
-            person_name=_full_name(row.last_name, row.first_name, row.middle_name),
+            person_name=full_name(row.last_name, row.first_name, row.middle_name),
             snils=mask_snils(row.snils),
             measure=row.measure,
             period=row.period,
@@ -320,7 +308,7 @@ def calculation_detail(session: Session, actor: Actor, calculation_id: int) -> C
         created_at=record.created_at,
         user=record.actor,
         person_id=record.person_id,
-        person_name=_full_name(person.last_name, person.first_name, person.middle_name) if person else "—",
+        person_name=full_name(person.last_name, person.first_name, person.middle_name) if person else "—",
         snils=mask_snils(person.snils) if person else "—",
         household_id=record.household_id,
         household_reference=household.reference if household else None,

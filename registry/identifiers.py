@@ -66,6 +66,26 @@ def _require_digits(value: str, length: int, what: str) -> None:
 _SNILS_UNCHECKED_UP_TO = 1_001_998
 
 
+def mask_snils(value: str | None) -> str:
+    """Only the last digits of a SNILS, as lists show it.
+
+    Examples:
+        >>> mask_snils("112-233-445 95")
+        '***-***-445 95'
+        >>> mask_snils(None)
+        '—'
+    """
+    if not value:
+        return "—"
+    digits = "".join(ch for ch in value if ch.isdigit())
+    return f"***-***-{digits[6:9]} {digits[9:11]}" if len(digits) == 11 else "***"
+
+
+def full_name(last: str | None, first: str | None, middle: str | None) -> str:
+    """Surname, name and patronymic as one line (``—`` when there is none)."""
+    return " ".join(part for part in (last, first, middle) if part) or "—"
+
+
 def normalize_snils(value: str) -> str:
     """Remove the hyphens and spaces people write inside a SNILS.
 

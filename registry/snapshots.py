@@ -55,7 +55,7 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _valid_on(column_from, column_to, on: date):  # type: ignore[no-untyped-def]
+def valid_on(column_from, column_to, on: date):  # type: ignore[no-untyped-def]
     return and_(column_from <= on, or_(column_to.is_(None), column_to >= on))
 
 
@@ -63,7 +63,7 @@ def household_of(session: Session, person_id: int, on: date) -> int:
     """The household a person belongs to on a date."""
     household_id = session.execute(
         select(Membership.household_id)
-        .where(Membership.person_id == person_id, _valid_on(Membership.valid_from, Membership.valid_to, on))
+        .where(Membership.person_id == person_id, valid_on(Membership.valid_from, Membership.valid_to, on))
         .order_by(Membership.valid_from.desc())
         .limit(1)
     ).scalar_one_or_none()
@@ -111,7 +111,7 @@ def household_data(
     memberships = session.execute(
         select(Membership, Person)
         .join(Person, Person.id == Membership.person_id)
-        .where(Membership.household_id == household_id, _valid_on(Membership.valid_from, Membership.valid_to, on))
+        .where(Membership.household_id == household_id, valid_on(Membership.valid_from, Membership.valid_to, on))
     ).all()
     if not memberships:
         raise NotInRegisterError(f"household {household_id} has no members on {on}")

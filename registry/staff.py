@@ -214,6 +214,14 @@ def list_users(session: Session, actor: Actor) -> list[tuple[User, tuple[str, ..
     return [(user, tuple(scopes.get(user.id, ()))) for user in users]
 
 
+def user_by_login(session: Session, login: str) -> User:
+    """A user by login (for commands acting as the system); ``NotFoundError`` if there is none."""
+    user = session.execute(select(User).where(User.login == login)).scalar_one_or_none()
+    if user is None:
+        raise NotFoundError(f"нет пользователя {login}")
+    return user
+
+
 def get_user(session: Session, actor: Actor, user_id: int) -> tuple[User, tuple[str, ...]]:
     require(actor, "users.manage")
     user = session.get(User, user_id)

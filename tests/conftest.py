@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -116,7 +118,6 @@ def db_session(db_engine):  # type: ignore[no-untyped-def]
 def fresh_database(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
     """A migrated database of its own, as a URL any process can open, for work that commits
     (batch recalculation across processes). PostgreSQL: a private schema, dropped afterwards."""
-    import sqlalchemy as sa
 
     from registry.db import make_engine
     from registry.migrate import upgrade
@@ -129,16 +130,27 @@ def fresh_database(request: pytest.FixtureRequest, tmp_path: Path):  # type: ign
         engine.dispose()
         return
     base = request.getfixturevalue("postgres_url")
-    schema = f"mera_fresh_{os.getpid()}_{abs(hash(request.node.nodeid)) % 10**8}"
-    admin = make_engine(base)
+    with private_schema(base, f"mera_fresh_{os.getpid()}_{abs(hash(request.node.nodeid)) % 10**8}") as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        yield url, engine
+        engine.dispose()
+
+
+@contextmanager
+def private_schema(base_url: str, schema: str) -> Iterator[str]:
+    """A PostgreSQL schema of its own, dropped afterwards: the URL whose search path is it."""
+    import sqlalchemy as sa
+
+    from registry.db import make_engine
+
+    admin = make_engine(base_url)
     with admin.begin() as connection:
         connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    url = f"{base}?options=-csearch_path%3D{schema}"
-    engine = make_engine(url)
-    upgrade(engine)
-    yield url, engine
-    engine.dispose()
-    with admin.begin() as connection:
-        connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-    admin.dispose()
+    try:
+        yield f"{base_url}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()

@@ -23,7 +23,8 @@ from flask import Blueprint, jsonify, request
 from engine import Month, RuleSet
 from engine.errors import MeraError
 from registry import casework
-from registry.cards import PersonCard, SearchQuery, mask_snils, person_card, search_persons
+from registry.cards import PersonCard, SearchQuery, person_card, search_persons
+from registry.identifiers import mask_snils
 from registry.people import RegisterError
 from webapp.database import db
 from webapp.errors import TITLES

@@ -55,27 +55,40 @@ def _measures() -> list[tuple[str, str]]:
     return [(code, measure.title) for code, measure in sorted(ruleset().measures.items())]
 
 
-@bp.get("/")
-@actor_required("calculation.history")
-def calculations():  # type: ignore[no-untyped-def]
-    form = _form(HISTORY_FIELDS)
+def _filtered_list(fields, read_filters, query, endpoint: str, template: str, **extra: Any):  # type: ignore[no-untyped-def]
+    """A filtered, paged list: the form as entered, its errors next to the fields (400), or the
+    page the service gives for the filters (days of the form are days of the office)."""
+    form = _form(fields)
     errors: list[tuple[str, str]] = []
     page = None
     try:
-        filters = history_filters(request.args, office_zone())
+        filters = read_filters(request.args, office_zone())
     except RegisterError as exc:
         errors = exc.problems
     else:
-        page = calculation_history(db(), current_actor(), filters, _page_number())
+        page = query(db(), current_actor(), filters, _page_number())
     context: dict[str, Any] = {
         "form": form,
         "errors": errors,
         "page": page,
-        "links": _links("audit.calculations", form, page),
-        "measures": _measures(),
+        "links": _links(endpoint, form, page),
         "filtered": any(form.values()),
+        **extra,
     }
-    return render_template("audit/calculations.html", **context), 400 if errors else 200
+    return render_template(template, **context), 400 if errors else 200
+
+
+@bp.get("/")
+@actor_required("calculation.history")
+def calculations():  # type: ignore[no-untyped-def]
+    return _filtered_list(
+        HISTORY_FIELDS,
+        history_filters,
+        calculation_history,
+        "audit.calculations",
+        "audit/calculations.html",
+        measures=_measures(),
+    )
 
 
 @bp.get("/calculations/<int:calculation_id>")
@@ -102,24 +115,14 @@ def replay(calculation_id: int):  # type: ignore[no-untyped-def]
 @bp.get("/log")
 @actor_required("audit.read")
 def log():  # type: ignore[no-untyped-def]
-    form = _form(AUDIT_FIELDS)
-    errors: list[tuple[str, str]] = []
-    page = None
-    try:
-        filters = audit_filters(request.args, office_zone())
-    except RegisterError as exc:
-        errors = exc.problems
-    else:
-        page = audit_log(db(), current_actor(), filters, _page_number())
-    context: dict[str, Any] = {
-        "form": form,
-        "errors": errors,
-        "page": page,
-        "links": _links("audit.log", form, page),
-        "actions": sorted(ACTIONS.items(), key=lambda item: item[1]),
-        "filtered": any(form.values()),
-    }
-    return render_template("audit/log.html", **context), 400 if errors else 200
+    return _filtered_list(
+        AUDIT_FIELDS,
+        audit_filters,
+        audit_log,
+        "audit.log",
+        "audit/log.html",
+        actions=sorted(ACTIONS.items(), key=lambda item: item[1]),
+    )
 
 
 @bp.post("/log/verify")

@@ -307,21 +307,18 @@ def _prepare(url: str, persons: int, environment: dict[str, str], log_path: Path
 
 def _token_and_subject(url: str, login: str, period_end: date) -> tuple[str, int, int]:
     """An API token for the user, the token's id, and a household head of Samara city."""
-    from sqlalchemy import select
-
     from registry.access import SYSTEM
     from registry.api_reads import household_head
     from registry.audit import acting_as
     from registry.db import make_engine, transaction
-    from registry.models import ApiToken, User
-    from registry.staff import actor_of, digest, issue_token
+    from registry.staff import actor_of, issue_token, tokens_of, user_by_login
 
     engine = make_engine(url)
     try:
         with acting_as("cli:bench-web"), transaction(engine) as session:
-            user = session.execute(select(User).where(User.login == login)).scalar_one()
+            user = user_by_login(session, login)
             token = issue_token(session, SYSTEM, user.id, "mera bench web")
-            token_id = session.execute(select(ApiToken.id).where(ApiToken.token_hash == digest(token))).scalar_one()
+            token_id = tokens_of(session, SYSTEM, user.id)[-1].id  # the one just issued
             person_id = household_head(session, actor_of(session, user), SAMARA, period_end)
     finally:
         engine.dispose()

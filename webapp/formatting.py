@@ -8,6 +8,9 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
+from registry.cards import PAYMENT_TITLES
+from registry.identifiers import mask_snils
+
 MONTHS = (
     "январь",
     "февраль",
@@ -71,14 +74,6 @@ def month(value: date | str | None) -> str:
     return f"{MONTHS[number - 1]} {year}"
 
 
-def masked_snils(value: str | None) -> str:
-    """Lists show only the last digits: ``***-***-445 95``."""
-    if not value:
-        return "—"
-    digits = "".join(ch for ch in value if ch.isdigit())
-    return f"***-***-{digits[6:9]} {digits[9:11]}" if len(digits) == 11 else "***"
-
-
 def snils(value: str | None) -> str:
     if not value:
         return "—"
@@ -97,7 +92,8 @@ def init_app(app: Flask) -> None:
         money=money,
         day=lambda value: day(value, zone),
         month=month,
-        masked_snils=masked_snils,
+        masked_snils=mask_snils,
+        payment=lambda value: PAYMENT_TITLES.get(value, value),
         snils=snils,
         status=lambda value: STATUSES.get(value, value),
         household_role=lambda value: ROLES_IN_HOUSEHOLD.get(value, value),

@@ -86,6 +86,8 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _identify():  # type: ignore[no-untyped-def]
         g.actor = None
+        if request.endpoint == "static":  # style sheets and scripts: nobody to identify, no database
+            return
         if _is_api():
             header = request.headers.get("Authorization", "")
             if header.startswith("Bearer "):

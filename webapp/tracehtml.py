@@ -10,10 +10,11 @@ time. Every text is escaped.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
 from markupsafe import Markup, escape
+
+from webapp.formatting import day
 
 KIND_TITLES = {
     "measure": "мера",
@@ -48,13 +49,6 @@ def show_value(value: Any) -> str:
     return str(value)
 
 
-def _day(text: str) -> str:
-    try:
-        return date.fromisoformat(text[:10]).strftime("%d.%m.%Y")
-    except (TypeError, ValueError):
-        return text
-
-
 def _param(use: Mapping[str, Any]) -> str:
     key = use.get("key") or []
     name = f"{use['name']}[{', '.join(str(k) for k in key)}]" if key else use["name"]
@@ -67,7 +61,7 @@ def _param(use: Mapping[str, Any]) -> str:
     note = f' <span class="muted">({escape(use["note"])})</span>' if use.get("note") else ""
     return (
         f"<li>параметр <code>{escape(name)}</code> = {escape(shown)}{escape(unit)}, "
-        f"действует с {escape(_day(str(use.get('effective_from', ''))))}; "
+        f"действует с {escape(day(use.get('effective_from')))}; "
         f'<span class="source">основание: {escape(use.get("reference") or "")}</span>{note}</li>'
     )
 

@@ -14,12 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from registry.audit import acting_as
-from registry.db import make_engine, transaction
-from registry.migrate import upgrade
-from registry.people import sync_reference
 from tests.conftest import ROOT, RULES_DIR
-from tests.webapp.webkit import populate
+from tests.webapp.webkit import prepare_web_register
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -36,12 +32,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, objec
     rules = folder / "rules"
     shutil.copytree(RULES_DIR, rules)
     url = f"sqlite:///{folder / 'register.sqlite3'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    with acting_as("test"), transaction(engine) as session:
-        sync_reference(session)
-        ids = populate(session)
-    engine.dispose()
+    ids = prepare_web_register(url)
     app = create_app(
         {
             "DATABASE_URL": url,

@@ -10,14 +10,9 @@ from __future__ import annotations
 import os
 
 import pytest
-import sqlalchemy as sa
 
-from registry.audit import acting_as
-from registry.db import make_engine, transaction
-from registry.migrate import upgrade
-from registry.people import sync_reference
-from tests.conftest import RULES_DIR
-from tests.webapp.webkit import populate
+from tests.conftest import RULES_DIR, private_schema
+from tests.webapp.webkit import prepare_web_register
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -25,27 +20,10 @@ def web_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     """(url, ids): a register for the web tests."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'web.sqlite3'}"
-        admin = None
-        schema = None
-    else:
-        base = request.getfixturevalue("postgres_url")
-        schema = f"mera_web_{os.getpid()}"
-        admin = make_engine(base)
-        with admin.begin() as connection:
-            connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
-        url = f"{base}?options=-csearch_path%3D{schema}"
-    engine = make_engine(url)
-    upgrade(engine)
-    with acting_as("test"), transaction(engine) as session:
-        sync_reference(session)
-        ids = populate(session)
-    engine.dispose()
-    yield url, ids
-    if admin is not None:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        admin.dispose()
+        yield url, prepare_web_register(url)
+        return
+    with private_schema(request.getfixturevalue("postgres_url"), f"mera_web_{os.getpid()}") as url:
+        yield url, prepare_web_register(url)
 
 
 def web_config(url: str, **extra: object) -> dict[str, object]:

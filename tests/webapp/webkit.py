@@ -12,8 +12,11 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from registry.access import SYSTEM
+from registry.audit import acting_as
+from registry.db import make_engine, transaction
+from registry.migrate import upgrade
 from registry.models import Application, Declaration, Income
-from registry.people import NewPerson, create_household, register_person
+from registry.people import NewPerson, create_household, register_person, sync_reference
 from registry.staff import DEMO_PASSWORD, seed_demo_accounts
 from tests.db.registerkit import family
 
@@ -54,6 +57,17 @@ def populate(session: Session) -> dict[str, int]:
     session.flush()
     seed_demo_accounts(session)
     ids.update({"tlt_household": household.id, "smirnova": smirnova.id, "vera": daughter.id})
+    return ids
+
+
+def prepare_web_register(url: str) -> dict[str, int]:
+    """Migrate and fill a register for the web tests; the ids of its people."""
+    engine = make_engine(url)
+    upgrade(engine)
+    with acting_as("test"), transaction(engine) as session:
+        sync_reference(session)
+        ids = populate(session)
+    engine.dispose()
     return ids
 
 
