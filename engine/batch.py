@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import decimal
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from engine.arithmetic import CONTEXT
 from engine.backends import vector_values as vv
@@ -40,42 +42,60 @@ def program_for(ruleset: RuleSet) -> VectorProgram:
     return program
 
 
+STATUSES = ("eligible", "ineligible", "undetermined", "error", "not_applied")  # the result's categories
+OPEN, ELIGIBLE, INELIGIBLE, UNDETERMINED, ERROR = 0, 1, 2, 3, 4  # codes in an outcome (0: not settled yet)
+
+
 @dataclass(slots=True)
 class _Outcome:
-    """Per subject row: status code, amount (kopecks), first failed id, schedule months."""
+    """Per subject row: status code, amount (kopecks), first failed condition (a code into
+    ``conditions``), schedule months and version (an index into the measure's versions)."""
 
-    status: np.ndarray  # object: eligible / ineligible / undetermined / error / "" (open)
+    status: np.ndarray  # int8: OPEN, ELIGIBLE ...
     amount: np.ndarray  # int64 kopecks, meaningful where eligible
-    failed: np.ndarray  # object
+    failed: np.ndarray  # int32: -1, or the position of the condition's id in ``conditions``
     start: np.ndarray
     end: np.ndarray
     review: np.ndarray
-    version: np.ndarray  # object
+    version: np.ndarray  # int16: -1, or the index of the version
+    conditions: dict[str, int]
 
     @classmethod
     def empty(cls, n: int) -> _Outcome:
         missing = np.full(n, -1, dtype=np.int64)
         return cls(
-            np.full(n, "", dtype=object),
+            np.zeros(n, dtype=np.int8),
             np.zeros(n, dtype=np.int64),
-            np.full(n, None, dtype=object),
+            np.full(n, -1, dtype=np.int32),
+            missing,
             missing.copy(),
             missing.copy(),
-            missing.copy(),
-            np.full(n, "", dtype=object),
+            np.full(n, -1, dtype=np.int16),
+            {},
         )
 
-    def settle(self, rows: np.ndarray, status: str, failed: str | np.ndarray | None = None) -> None:
-        rows = rows[self.status[rows] == ""]
+    def code(self, condition: str) -> int:
+        """The code of a failed condition's id (or of ``valid_period``, ``region`` ...)."""
+        return self.conditions.setdefault(condition, len(self.conditions))
+
+    def settle(self, rows: np.ndarray, status: int, failed: str | np.ndarray | None = None) -> None:
+        """Settle the open ones of ``rows``; ``failed``: a condition id, or codes along ``rows``."""
+        still_open = self.status[rows] == OPEN
+        rows = rows[still_open]
         self.status[rows] = status
         if failed is not None:
-            self.failed[rows] = failed if isinstance(failed, str) else failed[rows]
+            self.failed[rows] = self.code(failed) if isinstance(failed, str) else failed[still_open]
 
 
 def evaluate_frames(
     ruleset: RuleSet, frames: Frames, measure: str, period: Month | str, cache: dict | None = None
 ) -> pd.DataFrame:
-    """One row per subject (household, or member for person measures) with the outcome."""
+    """One row per subject (household, or member for person measures) with the outcome.
+
+    ``measure``, ``status``, ``failed`` (the first failed condition's id, "" for none) and
+    ``measure_version`` are categorical columns; ``amount`` (kopecks, where eligible) and the
+    schedule's months are nullable integers.
+    """
     month = period if isinstance(period, Month) else Month.parse(period)
     definition = ruleset.measure(measure)
     if definition.entity == "household":
@@ -91,24 +111,22 @@ def evaluate_frames(
     cache = {} if cache is None else cache
     with decimal.localcontext(CONTEXT):
         _evaluate(ruleset, frames, definition, month, persons, households, outcome, cache)
-    amount = pd.array(np.where(outcome.status == "eligible", outcome.amount, 0), dtype="Int64")
-    amount[outcome.status != "eligible"] = pd.NA
-    schedule = {
-        name: pd.array(values, dtype="Int64")
-        for name, values in (("start", outcome.start), ("end", outcome.end), ("review", outcome.review))
-    }
-    for values in schedule.values():
-        values[np.asarray(values == -1, dtype=bool)] = pd.NA
+    assert not (outcome.status == OPEN).any(), "a subject left without a status"
+    eligible = outcome.status == ELIGIBLE
+    versions = ["", *(v.effective_from.isoformat() for v in definition.versions)]
     return pd.DataFrame(
         {
-            "measure": measure,
+            "measure": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[measure]),
             "household": households,
             "member": members,
-            "status": pd.Series(outcome.status, dtype=object, copy=False),
-            "amount": amount,
-            "failed": pd.Series(np.where(pd.isna(outcome.failed), "", outcome.failed), dtype=object, copy=False),
-            **schedule,
-            "measure_version": pd.Series(outcome.version, dtype=object, copy=False),
+            "status": pd.Categorical.from_codes(outcome.status - 1, categories=STATUSES),
+            "amount": pd.arrays.IntegerArray(np.where(eligible, outcome.amount, 0), ~eligible),
+            "failed": pd.Categorical.from_codes(outcome.failed + 1, categories=["", *outcome.conditions]),
+            **{
+                name: pd.arrays.IntegerArray(values, values == -1)
+                for name, values in (("start", outcome.start), ("end", outcome.end), ("review", outcome.review))
+            },
+            "measure_version": pd.Categorical.from_codes(outcome.version + 1, categories=versions),
         },
         columns=COLUMNS,
     )
@@ -121,7 +139,21 @@ def evaluate_catalogue(
     cache: dict = {}
     codes = measures if measures is not None else sorted(ruleset.measures)
     parts = [evaluate_frames(ruleset, frames, code, period, cache) for code in codes]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
+    return concat_results(parts)
+
+
+def concat_results(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Result frames one after another, the categorical columns joined by their categories."""
+    if not parts:
+        return pd.DataFrame(columns=COLUMNS)
+    columns = {}
+    for name in COLUMNS:
+        first = parts[0][name]
+        if isinstance(first.dtype, pd.CategoricalDtype):
+            columns[name] = union_categoricals([part[name] for part in parts])
+        else:
+            columns[name] = pd.concat([part[name] for part in parts], ignore_index=True)
+    return pd.DataFrame(columns, columns=COLUMNS)
 
 
 def _evaluate(
@@ -140,32 +172,38 @@ def _evaluate(
     application_day = application_days(frames, measure.code, cache)[households]
     if measure.version_by == "application_date":
         known_application = application_day != NO_DAY
-        outcome.settle(rows[~known_application], "undetermined")
+        outcome.settle(rows[~known_application], UNDETERMINED)
         version_days = application_day
     else:
         version_days = np.full(n, (period.start - EPOCH).days, dtype=np.int64)
     versions = _version_of(measure, version_days)
-    outcome.settle(rows[versions < 0], "ineligible", "valid_period")
-    region = frames.households["region"].to_numpy()[households]
+    outcome.settle(rows[versions < 0], INELIGIBLE, "valid_period")
     if measure.region is not None:
-        outcome.settle(rows[region != measure.region], "ineligible", "region")
+        in_region = _matches(frames.households["region"], [measure.region], cache)[households]
+        outcome.settle(rows[~in_region], INELIGIBLE, "region")
     if measure.municipalities:
-        municipality = frames.households["municipality"].to_numpy()[households]
-        unknown = np.array([m is None or m != m for m in municipality], dtype=bool)
-        outcome.settle(rows[unknown], "undetermined")
-        outcome.settle(
-            rows[~unknown & ~np.isin(municipality.astype(object), list(measure.municipalities))],
-            "ineligible",
-            "municipality",
-        )
+        unknown = _matches(frames.households["municipality"], None, cache)[households]
+        outcome.settle(rows[unknown], UNDETERMINED)
+        listed = _matches(frames.households["municipality"], sorted(measure.municipalities), cache)[households]
+        outcome.settle(rows[~unknown & ~listed], INELIGIBLE, "municipality")
     for index, version in enumerate(measure.versions):
-        chosen = rows[(versions == index) & (outcome.status == "")]
+        chosen = rows[(versions == index) & (outcome.status == OPEN)]
         if chosen.size == 0:
             continue
-        outcome.version[chosen] = version.effective_from.isoformat()
+        outcome.version[chosen] = index
         _evaluate_version(
             ruleset, frames, measure, version, period, persons[chosen], households[chosen], chosen, outcome, cache
         )
+
+
+def _matches(column: pd.Series, values: list[str] | None, cache: dict) -> np.ndarray:
+    """Per row of a household text column: whether it is one of ``values`` (None: whether it is
+    missing), computed once per frames."""
+    key = ("matches", column.name, None if values is None else tuple(values))
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = (column.isna() if values is None else column.isin(values)).to_numpy(dtype=bool)
+    return found
 
 
 def _version_of(measure: Measure, days: np.ndarray) -> np.ndarray:
@@ -206,12 +244,9 @@ def _evaluate_version(
     local = np.arange(len(rows))
     open_rows = np.ones(len(rows), dtype=bool)
 
-    def settle(mask: np.ndarray, status: str, failed: str | np.ndarray | None = None) -> None:
+    def settle(mask: np.ndarray, status: int, failed: str | np.ndarray | None = None) -> None:
         chosen = mask & open_rows
-        if isinstance(failed, np.ndarray):
-            outcome.settle(rows[chosen], status, _spread(failed, chosen, outcome.failed, rows))
-        else:
-            outcome.settle(rows[chosen], status, failed)
+        outcome.settle(rows[chosen], status, failed[chosen] if isinstance(failed, np.ndarray) else failed)
         open_rows[chosen] = False
 
     def narrow() -> bool:
@@ -226,61 +261,58 @@ def _evaluate_version(
 
     if measure.entity == "person" and version.applies_to is not None:
         applies = ctx.program.formula(version.applies_to)(ctx)
-        settle(applies.err, "error")
-        settle(~applies.known, "undetermined")
-        settle(~applies.v, "ineligible", "applies_to")  # type: ignore[attr-defined]
+        settle(applies.err, ERROR)
+        settle(~applies.known, UNDETERMINED)
+        settle(~applies.v, INELIGIBLE, "applies_to")  # type: ignore[attr-defined]
         if not narrow():
             return
-    value, known, err, failed = _condition(ctx, version.eligibility)
-    settle(err, "error")
-    settle(known & ~value, "ineligible", failed)
-    settle(~known, "undetermined")
+    value, known, err, failed = _condition(ctx, version.eligibility, outcome.code)
+    settle(err, ERROR)
+    settle(known & ~value, INELIGIBLE, failed)
+    settle(~known, UNDETERMINED)
     if not narrow():
         return
     amount = ctx.program.formula(version.amount)(ctx)
     assert isinstance(amount, Num)
-    settle(amount.err, "error")
-    settle(~amount.known, "undetermined")
+    settle(amount.err, ERROR)
+    settle(~amount.known, UNDETERMINED)
     rounding = version.rounding
     rounded = vv.round_to(amount, rounding.places, rounding.mode)
     kopecks = rounded.rescaled(2) if rounded.scale <= 2 else rounded.m
     eligible = open_rows.copy()
     start, end, review, schedule_err = _schedule(ctx, measure, version, households)
-    settle(schedule_err, "error")
+    settle(schedule_err, ERROR)
     eligible &= open_rows
     chosen = rows[eligible]
     outcome.amount[chosen] = np.asarray(kopecks[local[eligible]], dtype=np.int64)
     outcome.start[chosen] = start[eligible]
     outcome.end[chosen] = end[eligible]
     outcome.review[chosen] = review[eligible]
-    settle(eligible, "eligible")
+    settle(eligible, ELIGIBLE)
 
 
-def _spread(failed: np.ndarray, chosen: np.ndarray, target: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    result = target.copy()
-    result[rows[chosen]] = failed[chosen]
-    return result
-
-
-def _condition(ctx: VectorContext, node: Condition) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(value, known, err, first failed id) of an eligibility node, with the scalar order of
-    evaluation: an ``all`` ignores errors after a failed child, an ``any`` stops at a true one."""
+def _condition(
+    ctx: VectorContext, node: Condition, code: Callable[[str], int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(value, known, err, first failed condition's code or -1) of an eligibility node, with the
+    scalar order of evaluation: an ``all`` ignores errors after a failed child, an ``any`` stops
+    at a true one. ``code`` gives a condition id's code."""
     n = ctx.n
     if node.kind == "leaf":
         assert node.formula is not None
         value = ctx.program.formula(node.formula)(ctx)
         assert isinstance(value, Bools)
-        failed = np.where(value.known & ~value.v & ~value.err, node.id, None).astype(object)
+        failed = np.where(value.known & ~value.v & ~value.err, code(node.id), -1).astype(np.int32)
         return value.v, value.known, value.err, failed
     if node.kind == "not":
-        inner_v, inner_known, inner_err, _inner_failed = _condition(ctx, node.children[0])
-        failed = np.where(inner_known & inner_v & ~inner_err, node.id, None).astype(object)
+        inner_v, inner_known, inner_err, _inner_failed = _condition(ctx, node.children[0], code)
+        failed = np.where(inner_known & inner_v & ~inner_err, code(node.id), -1).astype(np.int32)
         return ~inner_v, inner_known, inner_err, failed
     # A child is evaluated only for the rows its predecessors left open (the rest are decided,
     # and a decided row ignores later errors and unknowns), on a narrowed context.
     err = np.zeros(n, dtype=bool)
     unknown = np.zeros(n, dtype=bool)
-    failed = np.full(n, None, dtype=object)
+    failed = np.full(n, -1, dtype=np.int32)
     if node.kind == "all":
         refused = np.zeros(n, dtype=bool)
         for child in node.children:
@@ -288,7 +320,7 @@ def _condition(ctx: VectorContext, node: Condition) -> tuple[np.ndarray, np.ndar
             if active.size == 0:
                 break
             sub = ctx if active.size == n else ctx.narrowed(active)
-            v, known, child_err, child_failed = _condition(sub, child)
+            v, known, child_err, child_failed = _condition(sub, child, code)
             child_false = known & ~v & ~child_err
             err[active] |= child_err
             failed[active[child_false]] = child_failed[child_false]
@@ -302,12 +334,12 @@ def _condition(ctx: VectorContext, node: Condition) -> tuple[np.ndarray, np.ndar
         if active.size == 0:
             break
         sub = ctx if active.size == n else ctx.narrowed(active)
-        v, known, child_err, _child_failed = _condition(sub, child)
+        v, known, child_err, _child_failed = _condition(sub, child, code)
         err[active] |= child_err
         unknown[active] |= ~known & ~child_err
         granted[active] |= known & v & ~child_err
     known = granted | ~unknown
-    failed = np.where(known & ~granted, node.id, None).astype(object)
+    failed = np.where(known & ~granted, code(node.id), -1).astype(np.int32)
     return granted, known, err, failed
 
 

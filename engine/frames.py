@@ -104,9 +104,8 @@ class Frames:
         counts = np.bincount(household, minlength=len(self.households))
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(counts) else np.zeros(0, dtype=np.int64)
         object.__setattr__(self, "member_start", starts.astype(np.int64))
-        roles = self.members["role"].to_numpy()
         applicant = starts.astype(np.int64).copy()
-        rows = np.flatnonzero(roles == "applicant")
+        rows = np.flatnonzero((self.members["role"] == "applicant").to_numpy(dtype=bool, na_value=False))
         applicant[household[rows]] = rows
         object.__setattr__(self, "applicant", applicant)
 

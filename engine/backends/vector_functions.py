@@ -14,6 +14,7 @@ import pandas as pd
 from engine import ast
 from engine.backends import vector_values as vv
 from engine.backends.vector_ops import (
+    _column,
     add_months_days,
     expand,
     full_months,
@@ -21,6 +22,7 @@ from engine.backends.vector_ops import (
     month_end,
     month_index_of,
     month_start,
+    ymd,
 )
 from engine.backends.vector_values import Bools, Days, Lists, Months, Num, Refs, Texts, Vec, Windows
 from engine.errors import ParameterNotFoundError
@@ -279,11 +281,34 @@ def _marginal(ctx, node, name: Texts, x: Num, *keys: Vec, at: Days | None = None
 
 
 def _member(ctx, person: Refs, column: str) -> np.ndarray:  # type: ignore[no-untyped-def]
-    return ctx.frames.members[column].to_numpy()[person.idx]
+    return _column(ctx, "members", column)[person.idx]
 
 
 def _age(ctx, node, person: Refs, on: Days) -> Vec:  # type: ignore[no-untyped-def]
-    return vv.num_ints(full_years(_member(ctx, person, "birth_day"), on.v))
+    day = _one_value(on.v)
+    if day is None or not len(ctx.frames.members):
+        return vv.num_ints(full_years(_member(ctx, person, "birth_day"), on.v))
+    # One date for every row (``age(period.end)``): the birth dates' calendar parts once per frames.
+    years, month_days = _birth_parts(ctx)
+    (on_year,), (on_month,), (on_day,) = ymd(np.array([day], dtype=np.int64))
+    before = month_days[person.idx] > on_month * 32 + on_day
+    return vv.num_ints(on_year - years[person.idx] - before)
+
+
+def _one_value(values: np.ndarray) -> int | None:
+    """The value every row has, or None."""
+    if not len(values) or values[0] != values.min() or values[0] != values.max():
+        return None
+    return int(values[0])
+
+
+def _birth_parts(ctx) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    """Per member: birth year, and month × 32 + day (ordered as the calendar is)."""
+    found = ctx.cache.get(("birth parts",))
+    if found is None:
+        years, months, days = ymd(_column(ctx, "members", "birth_day").values)
+        found = ctx.cache[("birth parts",)] = (years, months * 32 + days)
+    return found
 
 
 def _age_months(ctx, node, person: Refs, on: Days) -> Vec:  # type: ignore[no-untyped-def]
@@ -530,6 +555,32 @@ def _income_rows(ctx):  # type: ignore[no-untyped-def]
     return found
 
 
+def _member_window_totals(ctx, kinds, exclude, first: int, last: int, which: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Per member of the frames: the income (``which`` 0) or the months with income (1) of the
+    chosen kinds from month ``first`` to ``last`` — one window for all, computed once."""
+    key = ("income window", kinds, exclude, first, last, which)
+    found = ctx.cache.get(key)
+    if found is None:
+        keys, amounts, positive = _income_index(ctx, kinds, exclude)
+        prefix = amounts if which == 0 else positive
+        months = keys % _SHIFT
+        inside = (months >= first) & (months <= last)
+        running = np.concatenate([[0], np.cumsum(np.where(inside, np.diff(prefix), 0))])
+        bounds = _member_bounds(ctx, keys, kinds, exclude)
+        found = ctx.cache[key] = running[bounds[1:]] - running[bounds[:-1]]
+    return found
+
+
+def _member_bounds(ctx, keys: np.ndarray, kinds, exclude) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Where each member's rows begin in the sorted (member, month) keys, and where the last ends."""
+    key = ("income bounds", kinds, exclude)
+    found = ctx.cache.get(key)
+    if found is None:
+        members = np.arange(len(ctx.frames.members) + 1, dtype=np.int64)
+        found = ctx.cache[key] = np.searchsorted(keys, members * _SHIFT, side="left")
+    return found
+
+
 def _income_known(ctx, person: Refs, window: Windows) -> np.ndarray:  # type: ignore[no-untyped-def]
     first = _member(ctx, person, "incomes_first")
     last = _member(ctx, person, "incomes_last")
@@ -537,7 +588,12 @@ def _income_known(ctx, person: Refs, window: Windows) -> np.ndarray:  # type: ig
 
 
 def _income_window(ctx, node, person: Refs, window: Windows, which: int) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
-    keys, amounts, positive = _income_index(ctx, _kinds(node, "kinds"), _kinds(node, "exclude"))
+    kinds, exclude = _kinds(node, "kinds"), _kinds(node, "exclude")
+    first, last = _one_value(window.first), _one_value(window.last)
+    if first is not None and last is not None and len(ctx.frames.members):
+        totals = _member_window_totals(ctx, kinds, exclude, first, last, which)
+        return totals[person.idx], _income_known(ctx, person, window)
+    keys, amounts, positive = _income_index(ctx, kinds, exclude)
     low = np.searchsorted(keys, person.idx * _SHIFT + window.first, side="left")
     high = np.searchsorted(keys, person.idx * _SHIFT + window.last, side="right")
     prefix = amounts if which == 0 else positive

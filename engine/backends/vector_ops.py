@@ -114,9 +114,22 @@ def application_days(frames, measure: str, cache: dict) -> np.ndarray:  # type: 
             found = frames.households["application_day"].to_numpy()
         else:
             found = np.full(len(frames.households), NO_DAY, dtype=np.int64)
-            own = frames.applications[frames.applications["measure"] == measure]
-            found[own["household"].to_numpy()] = own["day"].to_numpy()
+            rows = _applications_by_measure(frames, cache).get(measure)
+            if rows is not None:
+                found[frames.applications["household"].to_numpy()[rows]] = frames.applications["day"].to_numpy()[rows]
         cache[key] = found
+    return found
+
+
+def _applications_by_measure(frames, cache: dict) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+    """The rows of the applications table per measure (grouped once per frames)."""
+    found = cache.get(("applications by measure",))
+    if found is None:
+        codes, measures = pd.factorize(frames.applications["measure"])
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(len(measures) + 1))
+        found = {str(m): order[bounds[i] : bounds[i + 1]] for i, m in enumerate(measures)}
+        cache[("applications by measure",)] = found
     return found
 
 

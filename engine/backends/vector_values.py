@@ -15,6 +15,7 @@ from decimal import Decimal
 import numpy as np
 
 from engine.arithmetic import PLACES
+from engine.backends.wide import mul_round_half_even
 
 INT64_SAFE = 2**62
 
@@ -60,7 +61,7 @@ def _max_abs(values: np.ndarray) -> int:
         return 0
     if values.dtype == object:
         return max(abs(int(v)) for v in values)
-    return int(np.abs(values.astype(np.int64)).max()) if values.size else 0
+    return max(int(values.max()), -int(values.min()))
 
 
 def rescale(mantissas: np.ndarray, factor: int) -> np.ndarray:
@@ -150,9 +151,14 @@ def _reduce_places(mantissa: np.ndarray, scale: int) -> tuple[np.ndarray, int]:
 
 def mul(a: Num, b: Num) -> Num:
     left, right = a.m, b.m
+    scale = a.scale + b.scale
     if _max_abs(left) * _max_abs(right) >= INT64_SAFE:
+        if scale > PLACES and left.dtype != object and right.dtype != object:
+            product = mul_round_half_even(left, right, scale - PLACES)  # exact, in two words
+            if product is not None:
+                return Num(a.known & b.known, a.err | b.err, product, PLACES)
         left, right = _wide(left), _wide(right)
-    mantissa, scale = _reduce_places(left * right, a.scale + b.scale)
+    mantissa, scale = _reduce_places(left * right, scale)
     return Num(a.known & b.known, a.err | b.err, _narrow(mantissa), scale)
 
 

@@ -257,39 +257,53 @@ def mera_rules(copies: int) -> RuleSet:
     return build_ruleset(files, "benchmark")
 
 
+def _constant_text(value: str | None, n: int) -> pd.Categorical:
+    """A text column of one value, categorical: no n Python strings to make or to compare."""
+    if value is None:
+        return pd.Categorical.from_codes(np.full(n, -1, dtype=np.int8), categories=[])
+    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[value])
+
+
+def _texts(values: np.ndarray, categories: list[str]) -> pd.Categorical:
+    """A categorical text column from a NumPy string array with few distinct values."""
+    codes = np.zeros(len(values), dtype=np.int8)
+    for code, category in enumerate(categories[1:], start=1):
+        codes[values == category] = code
+    return pd.Categorical.from_codes(codes, categories=categories)
+
+
 def mera_frames(population: Population) -> Frames:
-    """The population as the vector backend's frames."""
+    """The population as the vector backend's frames (text as categorical columns, integer keys)."""
     n, households = population.persons, population.households
     application_day = (APPLICATION - EPOCH).days
-    member_rows = np.repeat(np.arange(n), 12)
-    months = np.tile(np.array([m.index for m in WINDOW], dtype=np.int64), n)
-    amounts = population.wages.reshape(-1) * 100
-    paid = amounts > 0
+    paid = population.wages > 0
+    member_rows, month_columns = np.nonzero(paid)  # row-major: by member, then by month
+    months = np.array([m.index for m in WINDOW], dtype=np.int64)
     veterans = np.flatnonzero(population.veteran)
     empty_member_table = {"member": np.zeros(0, dtype=np.int64), "kind": text_column([])}
     return Frames(
         households=pd.DataFrame(
             {
-                "key": text_column(np.arange(households).astype(str)),
-                "region": text_column(np.full(households, "63", dtype=object)),
-                "municipality": text_column(np.full(households, "36701000", dtype=object)),
+                "key": np.arange(households),
+                "region": _constant_text("63", households),
+                "municipality": _constant_text("36701000", households),
                 "application_day": np.full(households, application_day, dtype=np.int64),
-                "application_measure": text_column(np.full(households, None, dtype=object)),
+                "application_measure": _constant_text(None, households),
                 "has_housing": np.ones(households, dtype=bool),
             }
         ),
         members=pd.DataFrame(
             {
                 "household": population.household,
-                "key": text_column(np.arange(n).astype(str)),
-                "role": text_column(population.role),
+                "key": np.arange(n),
+                "role": _texts(population.role, ["applicant", "spouse", "child"]),
                 "birth_day": (population.birth - np.datetime64(EPOCH)).astype(np.int64),
-                "sex": text_column(population.sex),
+                "sex": _texts(population.sex, ["M", "F"]),
                 "incomes_first": np.full(n, Month(2024, 1).index, dtype=np.int64),
                 "incomes_last": np.full(n, Month(2026, 2).index, dtype=np.int64),
                 "property_known": np.zeros(n, dtype=bool),
                 "reasons_known": np.zeros(n, dtype=bool),
-                "disability_group": text_column(np.full(n, None, dtype=object)),
+                "disability_group": _constant_text(None, n),
                 "disability_from": np.full(n, NO_DAY, dtype=np.int64),
                 "disability_to": np.full(n, NO_DAY, dtype=np.int64),
                 "pregnancy_day": np.full(n, NO_DAY, dtype=np.int64),
@@ -299,16 +313,16 @@ def mera_frames(population: Population) -> Frames:
         ),
         incomes=pd.DataFrame(
             {
-                "member": member_rows[paid],
-                "month": months[paid],
-                "kind": text_column(np.full(int(paid.sum()), "wages", dtype=object)),
-                "amount": amounts[paid],
+                "member": member_rows,
+                "month": months[month_columns],
+                "kind": _constant_text("wages", len(member_rows)),
+                "amount": population.wages[paid] * 100,
             }
         ),
         categories=pd.DataFrame(
             {
                 "member": veterans,
-                "code": np.full(len(veterans), "labour_veteran", dtype=object),
+                "code": _constant_text("labour_veteran", len(veterans)),
                 "start": np.full(len(veterans), OPEN_START, dtype=np.int64),
                 "end": np.full(len(veterans), OPEN_END, dtype=np.int64),
             }
@@ -328,16 +342,16 @@ def mera_frames(population: Population) -> Frames:
             {
                 "household": np.arange(households),
                 "area": np.full(households, 50 * 10**QUANTITY_PLACES, dtype=np.int64),
-                "ownership": text_column(np.full(households, "own", dtype=object)),
+                "ownership": _constant_text("own", households),
                 "registered_residents": np.bincount(population.household, minlength=households).astype(np.int64),
-                "has_debts": pd.array(np.zeros(households, dtype=bool), dtype="boolean"),
+                "has_debts": pd.arrays.BooleanArray(np.zeros(households, dtype=bool), np.zeros(households, dtype=bool)),
             }
         ),
         services=pd.DataFrame(
             {
                 "household": np.arange(households),
-                "code": text_column(np.full(households, "housing_and_utilities", dtype=object)),
-                "unit": text_column(np.full(households, "month", dtype=object)),
+                "code": _constant_text("housing_and_utilities", households),
+                "unit": _constant_text("month", households),
                 "tariff": np.full(households, NO_NUMBER, dtype=np.int64),
                 "norm": np.full(households, NO_NUMBER, dtype=np.int64),
                 "volume": np.full(households, NO_NUMBER, dtype=np.int64),
@@ -356,7 +370,7 @@ def run_mera(ruleset: RuleSet, population: Population) -> tuple[dict[str, tuple[
     totals = {}
     for code in sorted(ruleset.measures):
         result = evaluate_frames(ruleset, frames, code, PERIOD, cache)
-        eligible = result["status"].to_numpy() == "eligible"
+        eligible = (result["status"] == "eligible").to_numpy()
         totals[code] = (int(eligible.sum()), int(result["amount"].to_numpy(dtype=np.int64, na_value=0)[eligible].sum()))
     return totals, time.perf_counter() - started
 

@@ -1,0 +1,44 @@
+"""The 128-bit product of the vector backend equals Python's exact integers, rounded half-even."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from engine.backends.wide import mul_round_half_even
+from engine.money import div_round
+
+MANTISSAS = st.integers(min_value=-(2**62) + 1, max_value=2**62 - 1)
+
+
+def exact(a: int, b: int, places: int) -> int | None:
+    value = div_round(a * b, 10**places, "half_even")
+    return value if abs(value) < 2**62 else None
+
+
+@given(st.lists(st.tuples(MANTISSAS, MANTISSAS), min_size=1, max_size=20), st.integers(min_value=1, max_value=18))
+@example([(45_000 * 10**10, 8_123_456_789)], 10)
+@example([(5, 1), (-5, 1), (15, 1), (-15, 1), (25, 1)], 1)  # ties go to the even neighbour, both signs
+@example([(2**62 - 1, 2**62 - 1)], 18)  # the largest product: does not fit, reported as such
+@example([(3 * 10**17, 10**10 + 5)], 10)
+@example([(2**62 - 1, 10), (1, 1)], 1)  # 2**62 - 0.5 rounds up to 2**62: no longer fits
+def test_equals_python_integers(pairs: list[tuple[int, int]], places: int) -> None:
+    a = np.array([p[0] for p in pairs], dtype=np.int64)
+    b = np.array([p[1] for p in pairs], dtype=np.int64)
+    expected = [exact(x, y, places) for x, y in pairs]
+    result = mul_round_half_even(a, b, places)
+    if None in expected:
+        assert result is None
+    else:
+        assert result is not None and result.tolist() == expected
+
+
+def test_ties_and_signs() -> None:
+    result = mul_round_half_even(np.array([5, -5, 15, -15, 25, 35]), np.array([1, 1, 1, 1, 1, -1]), 1)
+    assert result is not None and result.tolist() == [0, 0, 2, -2, 2, -4]
+
+
+def test_places_outside_the_supported_range_are_refused() -> None:
+    assert mul_round_half_even(np.array([1]), np.array([1]), 0) is None
+    assert mul_round_half_even(np.array([1]), np.array([1]), 19) is None
