@@ -21,7 +21,7 @@ from pandas.api.types import union_categoricals
 from engine.arithmetic import CONTEXT
 from engine.backends import vector_values as vv
 from engine.backends.vector import VectorContext, VectorProgram
-from engine.backends.vector_ops import application_days, month_index_of
+from engine.backends.vector_ops import application_days, application_months, month_index_of
 from engine.backends.vector_shared import SharedValues, Sharing
 from engine.backends.vector_values import Bools, Days, Months, Num, Vec
 from engine.frames import NO_DAY, Frames
@@ -43,6 +43,7 @@ def program_for(ruleset: RuleSet) -> VectorProgram:
 
 
 STATUSES = ("eligible", "ineligible", "undetermined", "error", "not_applied")  # the result's categories
+STATUS_TYPE = pd.CategoricalDtype(STATUSES)
 OPEN, ELIGIBLE, INELIGIBLE, UNDETERMINED, ERROR = 0, 1, 2, 3, 4  # codes in an outcome (0: not settled yet)
 
 
@@ -80,6 +81,8 @@ class _Outcome:
 
     def settle(self, rows: np.ndarray, status: int, failed: str | np.ndarray | None = None) -> None:
         """Settle the open ones of ``rows``; ``failed``: a condition id, or codes along ``rows``."""
+        if not len(rows):
+            return
         still_open = self.status[rows] == OPEN
         rows = rows[still_open]
         self.status[rows] = status
@@ -119,7 +122,7 @@ def evaluate_frames(
             "measure": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[measure]),
             "household": households,
             "member": members,
-            "status": pd.Categorical.from_codes(outcome.status - 1, categories=STATUSES),
+            "status": pd.Categorical.from_codes(outcome.status - 1, dtype=STATUS_TYPE, validate=False),
             "amount": pd.arrays.IntegerArray(np.where(eligible, outcome.amount, 0), ~eligible),
             "failed": pd.Categorical.from_codes(outcome.failed + 1, categories=["", *outcome.conditions]),
             **{
@@ -169,15 +172,16 @@ def _evaluate(
     period = PeriodValue(month, measure.period)
     n = len(persons)
     rows = np.arange(n)
-    application_day = application_days(frames, measure.code, cache)[households]
+    single: int | None = None  # the version of every row, when the period's start chooses it
     if measure.version_by == "application_date":
-        known_application = application_day != NO_DAY
-        outcome.settle(rows[~known_application], UNDETERMINED)
-        version_days = application_day
+        application_day = application_days(frames, measure.code, cache)[households]
+        outcome.settle(rows[application_day == NO_DAY], UNDETERMINED)
+        versions = _version_of(measure, application_day)
+        outcome.settle(rows[versions < 0], INELIGIBLE, "valid_period")
     else:
-        version_days = np.full(n, (period.start - EPOCH).days, dtype=np.int64)
-    versions = _version_of(measure, version_days)
-    outcome.settle(rows[versions < 0], INELIGIBLE, "valid_period")
+        single = int(_version_of(measure, np.array([(period.start - EPOCH).days]))[0])
+        if single < 0:
+            outcome.settle(rows, INELIGIBLE, "valid_period")
     if measure.region is not None:
         in_region = _matches(frames.households["region"], [measure.region], cache)[households]
         outcome.settle(rows[~in_region], INELIGIBLE, "region")
@@ -187,7 +191,10 @@ def _evaluate(
         listed = _matches(frames.households["municipality"], sorted(measure.municipalities), cache)[households]
         outcome.settle(rows[~unknown & ~listed], INELIGIBLE, "municipality")
     for index, version in enumerate(measure.versions):
-        chosen = rows[(versions == index) & (outcome.status == OPEN)]
+        if single is not None:
+            chosen = rows[outcome.status == OPEN] if index == single else rows[:0]
+        else:
+            chosen = rows[(versions == index) & (outcome.status == OPEN)]
         if chosen.size == 0:
             continue
         outcome.version[chosen] = index
@@ -245,6 +252,8 @@ def _evaluate_version(
     open_rows = np.ones(len(rows), dtype=bool)
 
     def settle(mask: np.ndarray, status: int, failed: str | np.ndarray | None = None) -> None:
+        if not mask.any():
+            return
         chosen = mask & open_rows
         outcome.settle(rows[chosen], status, failed[chosen] if isinstance(failed, np.ndarray) else failed)
         open_rows[chosen] = False
@@ -365,7 +374,7 @@ def _schedule(
     start_known = np.ones(n, dtype=bool)
     if spec.start in ("application_month", "month_of_right"):
         has_application = application_day != NO_DAY
-        start = np.where(has_application, month_index_of(np.where(has_application, application_day, 0)), -1)
+        start = np.where(has_application, application_months(ctx.frames, measure.code, ctx.cache)[households], -1)
         start_known &= has_application
     if spec.start in ("month_of_right", "expression") and spec.start_formula is not None:
         value = ctx.program.formula(spec.start_formula)(ctx)

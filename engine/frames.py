@@ -34,7 +34,10 @@ SHARE_PLACES = PLACES  # ownership shares: 1/3 is 0.3333333333, as the rules com
 
 def text_column(values) -> pd.Series:  # type: ignore[no-untyped-def]
     """Text as a plain object column: pandas would otherwise convert every string to Arrow
-    (seven times slower to build), and the backends read object arrays anyway."""
+    (seven times slower to build), and the backends read object arrays anyway. A categorical
+    stays one (a few distinct texts: codes, the backends read them as such)."""
+    if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
+        return pd.Series(values, copy=False)
     array = np.asarray(values, dtype=object)
     missing = pd.isna(array)
     if missing.any():  # None, whatever pandas used (NaN, NA)

@@ -146,6 +146,7 @@ def _tasks(run: RecalcRun, ruleset: RuleSet, url: str, chunks: dict[int, list[in
             tuple(json.loads(run.measures)),
             run.dry_run,
             run.actor,
+            run.municipality,
         )
         for number, ids in sorted(chunks.items())
     ]

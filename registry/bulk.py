@@ -74,6 +74,10 @@ def _csv(frame: pd.DataFrame) -> bytes:
     for index, column in enumerate(table.schema):
         if pa.types.is_timestamp(column.type):
             table = table.set_column(index, column.name, table.column(index).cast(pa.date32()))
+        elif pa.types.is_large_string(column.type):
+            # pandas' Arrow-backed text (pandas 3's default) as plain strings: Arrow 26's CSV writer
+            # wrote NUL bytes for a sliced large_string array (a one-row frame of the generator).
+            table = table.set_column(index, column.name, table.column(index).cast(pa.string()))
     buffer = io.BytesIO()
     pa_csv.write_csv(table, buffer, pa_csv.WriteOptions(include_header=False, quoting_style="needed"))
     return buffer.getvalue()

@@ -1,5 +1,12 @@
-"""A query's result as columns, fast: ``COPY ... TO STDOUT`` read by Arrow on PostgreSQL, the raw
-cursor on SQLite, without building a Python row object (let alone an ORM one) per row.
+"""A query's result as columns, fast: Arrow's PostgreSQL driver (ADBC: binary COPY into Arrow
+arrays in C++) or ``COPY ... TO STDOUT`` read by Arrow on PostgreSQL, the raw cursor on SQLite,
+without building a Python row object (let alone an ORM one) per row.
+
+``snapshot_reader`` reads many queries in one consistent view: on PostgreSQL a second connection
+through ADBC imports the transaction's snapshot (``pg_export_snapshot``), so it sees exactly what
+the transaction sees — unless the transaction has written something of its own (invisible to
+another connection) or is inside a savepoint, and then the reads go through the transaction's own
+connection.
 
 The columns are typed from the query's selected column types, never guessed from the data (a
 municipality code of digits stays text): integers as int64 (nullable ``Int64`` where a value is
@@ -10,13 +17,14 @@ missing), booleans as bool (nullable ``boolean`` where missing).
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
-from sqlalchemy import Boolean, Date, Integer, Select, String
+from sqlalchemy import Boolean, Date, Integer, Select, String, text
 from sqlalchemy.engine import Connection
 
 _ARROW = {"int": pa.int64(), "text": pa.string(), "date": pa.date32(), "bool": pa.bool_()}
@@ -75,8 +83,23 @@ def _sqlite_table(connection: Connection, query: Select, names: list[str], kinds
     return pa.table(dict(zip(names, arrays, strict=True)))
 
 
-def _pandas(column: pa.ChunkedArray, kind: str) -> object:
+def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
+    """Text with few distinct values as a categorical, its categories sorted (so that sorting by
+    it sorts as text does); NULL is a missing value."""
+    encoded = column.combine_chunks().dictionary_encode()
+    dictionary = encoded.dictionary.to_pylist()
+    order = sorted(range(len(dictionary)), key=dictionary.__getitem__)
+    recode = np.empty(len(dictionary) + 1, dtype=np.int32)
+    recode[order] = np.arange(len(dictionary), dtype=np.int32)
+    recode[-1] = -1
+    codes = recode[encoded.indices.fill_null(len(dictionary)).to_numpy()]
+    return pd.Categorical.from_codes(codes, categories=[dictionary[i] for i in order], validate=False)
+
+
+def _pandas(column: pa.ChunkedArray, kind: str, categorical: bool = False) -> object:
     missing = column.null_count > 0
+    if kind == "text" and categorical:
+        return _categorical(column)
     if kind == "text":  # one str object per distinct value, not per row (memory, and no per-row decoding)
         encoded = column.combine_chunks().dictionary_encode()
         distinct = np.empty(len(encoded.dictionary) + 1, dtype=object)
@@ -90,17 +113,78 @@ def _pandas(column: pa.ChunkedArray, kind: str) -> object:
     return pd.array(column.to_pandas(), dtype="boolean") if missing else column.to_numpy().astype(bool)
 
 
-def read_frame(connection: Connection, query: Select, names: Sequence[str]) -> pd.DataFrame:
-    """The rows of ``query`` as a frame with the given column names."""
-    names = list(names)
+def _adbc_table(cursor, sql: str, names: list[str], kinds: list[str]) -> pa.Table:  # type: ignore[no-untyped-def]
+    cursor.execute(sql)
+    table = cursor.fetch_arrow_table()
+    return pa.table(
+        {name: table.column(i).cast(_ARROW[kind]) for i, (name, kind) in enumerate(zip(names, kinds, strict=True))}
+    )
+
+
+def _kinds(query: Select, names: list[str]) -> list[str]:
     kinds = [_kind(column.type) for column in query.selected_columns]
     if len(kinds) != len(names):
         raise ValueError(f"{len(names)} names for {len(kinds)} columns")
+    return kinds
+
+
+def read_frame(
+    connection: Connection, query: Select, names: Sequence[str], categorical: Collection[str] = ()
+) -> pd.DataFrame:
+    """The rows of ``query`` as a frame with the given column names (through the connection);
+    the text columns named in ``categorical`` as categoricals (``_categorical``)."""
+    names = list(names)
+    kinds = _kinds(query, names)
     if connection.dialect.name == "postgresql":
         table = _postgres_table(connection, query, names, kinds)
     else:
         table = _sqlite_table(connection, query, names, kinds)
+    return _frame(table, names, kinds, categorical)
+
+
+Reader = Callable[..., pd.DataFrame]  # (query, names, categorical=()) as read_frame's
+
+
+@contextmanager
+def snapshot_reader(connection: Connection) -> Iterator[Reader]:
+    """A reader of queries as frames, every one in the view of the connection's transaction."""
+    adbc = _adbc_module() if connection.dialect.name == "postgresql" else None
+    if adbc is not None and connection.in_nested_transaction():
+        adbc = None  # a savepoint's snapshot cannot be exported
+    written = adbc is not None and connection.execute(text("SELECT pg_current_xact_id_if_assigned()")).scalar()
+    if adbc is None or written is not None:
+        yield lambda query, names, categorical=(): read_frame(connection, query, names, categorical)
+        return
+    snapshot = connection.execute(text("SELECT pg_export_snapshot()")).scalar_one()
+    search_path = connection.execute(text("SHOW search_path")).scalar_one()  # a private schema's, say
+    uri = connection.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with adbc.connect(uri, autocommit=False) as arrow_connection, arrow_connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")  # from the server: nothing to quote
+        cursor.execute(f"SET LOCAL search_path TO {search_path}")  # the server's own rendering
+
+        def read(query: Select, names: Sequence[str], categorical: Collection[str] = ()) -> pd.DataFrame:
+            listed = list(names)
+            kinds = _kinds(query, listed)
+            table = _adbc_table(cursor, _literal_sql(connection, query), listed, kinds)
+            return _frame(table, listed, kinds, categorical)
+
+        try:
+            yield read
+        finally:
+            arrow_connection.rollback()
+
+
+def _adbc_module():  # type: ignore[no-untyped-def]
+    try:
+        import adbc_driver_postgresql.dbapi as module
+    except ImportError:  # the driver is a dependency; a trimmed installation still reads, slower
+        return None
+    return module
+
+
+def _frame(table: pa.Table, names: list[str], kinds: list[str], categorical: Collection[str] = ()) -> pd.DataFrame:
     return pd.DataFrame(
-        {name: _pandas(table.column(name), kind) for name, kind in zip(names, kinds, strict=True)},
+        {name: _pandas(table.column(name), kind, name in categorical) for name, kind in zip(names, kinds, strict=True)},
         copy=False,
     )

@@ -28,7 +28,7 @@ from engine.frames import (
     Frames,
     text_column,
 )
-from registry.columnar import read_frame
+from registry.columnar import read_frame, snapshot_reader
 from registry.models import (
     Application,
     Declaration,
@@ -66,8 +66,14 @@ def _among(column, ids: Sequence[int]):  # type: ignore[no-untyped-def]
     return column.op("IN")(literal_column(f"({listed})")) if listed else false()
 
 
-def _frame(session: Session, query: Select, columns: Sequence[str]) -> pd.DataFrame:
-    return read_frame(session.connection(), query, columns)
+_READER = "mera.columnar_reader"  # session.info key: the reader of the frames being built
+
+
+def _frame(session: Session, query: Select, columns: Sequence[str], categorical: Sequence[str] = ()) -> pd.DataFrame:
+    reader = session.info.get(_READER)
+    if reader is not None:
+        return reader(query, columns, categorical)
+    return read_frame(session.connection(), query, columns, categorical)
 
 
 def _days(values: pd.Series, missing: int) -> np.ndarray:
@@ -90,15 +96,38 @@ def _rescale(values: pd.Series, from_places: int, to_places: int) -> np.ndarray:
 
 
 def partition_frames(
-    session: Session, on: date, household_ids: Sequence[int] | None = None, municipality: str | None = None
+    session: Session,
+    on: date,
+    household_ids: Sequence[int] | None = None,
+    municipality: str | None = None,
+    household_range: tuple[int, int] | None = None,
 ) -> tuple[Frames, np.ndarray, np.ndarray]:
-    """Frames of the households (given, or of a municipality) as known on a date, with the
-    register ids of their households and members (``Frames`` rows are positions)."""
+    """Frames of the households (given; or those with ids in a range, first and last included;
+    and/or of a municipality) as known on a date, with the register ids of their households and
+    members (``Frames`` rows are positions), every table read in one view of the register
+    (``registry.columnar.snapshot_reader``). A range reads faster than a long list of ids."""
+    with snapshot_reader(session.connection()) as reader:
+        session.info[_READER] = reader
+        try:
+            return _partition_frames(session, on, household_ids, municipality, household_range)
+        finally:
+            del session.info[_READER]
+
+
+def _partition_frames(
+    session: Session,
+    on: date,
+    household_ids: Sequence[int] | None,
+    municipality: str | None,
+    household_range: tuple[int, int] | None,
+) -> tuple[Frames, np.ndarray, np.ndarray]:
     membership = select(Membership.household_id, Membership.person_id, Membership.role).where(
         _valid(Membership.valid_from, Membership.valid_to, on)
     )
     if household_ids is not None:
         membership = membership.where(_among(Membership.household_id, household_ids))
+    if household_range is not None:
+        membership = membership.where(Membership.household_id.between(*household_range))
     if municipality is not None:
         membership = membership.join(Household, Household.id == Membership.household_id).where(
             Household.municipality == municipality
@@ -222,26 +251,18 @@ def partition_frames(
         member_frame.loc[rows, "pregnancy_weeks"] = pregnancy["weeks"].to_numpy().astype(np.int64)
         member_frame.loc[rows, "pregnancy_expected"] = _days(pregnancy["expected_birth"], NO_DAY)
 
-    incomes = per_person(
-        Income,
-        [Income.month, Income.kind, _raw(Income.amount), Income.id],
-        ["month", "kind", "amount", "id"],
-        order=("month", "kind", "id"),
-    )
-    if len(incomes):
-        incomes["month"] = _months(incomes["month"])
-        first = incomes_first[incomes["member"].to_numpy()]
-        last = incomes_last[incomes["member"].to_numpy()]
-        inside = (first != NO_MONTH) & (incomes["month"].to_numpy() >= first) & (incomes["month"].to_numpy() <= last)
-        incomes = incomes[inside]
-        incomes = incomes.groupby(["member", "month", "kind"], sort=True, as_index=False)["amount"].sum()
-    income_frame = pd.DataFrame(
-        {
-            "member": incomes["member"].to_numpy().astype(np.int64) if len(incomes) else [],
-            "month": incomes["month"].to_numpy().astype(np.int64) if len(incomes) else [],
-            "kind": text_column(incomes["kind"] if len(incomes) else []),
-            "amount": incomes["amount"].to_numpy().astype(np.int64) if len(incomes) else [],
-        }
+    income_frame = _income_frame(
+        _frame(
+            session,
+            select(Income.person_id, Income.month, Income.kind, _raw(Income.amount)).where(
+                Income.person_id.in_(people)
+            ),
+            ["person_id", "month", "kind", "amount"],
+            categorical=("kind",),
+        ),
+        member_position,
+        incomes_first,
+        incomes_last,
     )
 
     categories = per_person(
@@ -431,6 +452,31 @@ def _shares(numerators: np.ndarray, denominators: np.ndarray) -> np.ndarray:
     from engine.backends.vector_values import vdiv_round
 
     return vdiv_round(numerators.astype(np.int64) * 10**SHARE_PLACES, denominators.astype(np.int64), "half_even")
+
+
+def _income_frame(
+    incomes: pd.DataFrame, member_position: pd.Series, incomes_first: np.ndarray, incomes_last: np.ndarray
+) -> pd.DataFrame:
+    """Monthly totals per (member, month, kind) inside each member's declared run, sorted so —
+    six million rows at a region's scale: integer keys, the kind as a categorical's code."""
+    member = member_position[incomes["person_id"]].to_numpy().astype(np.int64)
+    month = incomes["month"].to_numpy().astype("datetime64[M]").astype(np.int64) + 1970 * 12
+    first, last = incomes_first[member], incomes_last[member]
+    inside = (first != NO_MONTH) & (month >= first) & (month <= last)
+    kind = incomes["kind"].array
+    assert isinstance(kind, pd.Categorical)
+    kinds = max(len(kind.categories), 1)
+    key = (member[inside] * 2**20 + month[inside]) * kinds + np.asarray(kind.codes, dtype=np.int64)[inside]
+    totals = pd.Series(incomes["amount"].to_numpy().astype(np.int64)[inside]).groupby(key, sort=True).sum()
+    keys = totals.index.to_numpy().astype(np.int64)
+    return pd.DataFrame(
+        {
+            "member": keys // kinds // 2**20,
+            "month": keys // kinds % 2**20,
+            "kind": pd.Categorical.from_codes(keys % kinds, dtype=kind.dtype),
+            "amount": totals.to_numpy().astype(np.int64),
+        }
+    )
 
 
 def _declared_runs(declarations: pd.DataFrame, person_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -16,6 +16,7 @@ from engine.backends import vector_values as vv
 from engine.backends.vector_ops import (
     _column,
     add_months_days,
+    days_in_month,
     expand,
     full_months,
     full_years,
@@ -233,7 +234,18 @@ def _lookup(ctx, node, name: str, keys: list[Vec], at: Days | None) -> _Found:  
 
 
 def _param(ctx, node, name: Texts, *keys: Vec, at: Days | None = None) -> Vec:  # type: ignore[no-untyped-def]
-    return _lookup(ctx, node, _literal(node, 0), list(keys), at).num()
+    day = ctx.as_of_day if at is None else _one_value(at.v)
+    if keys or day is None or not ctx.n:
+        return _lookup(ctx, node, _literal(node, 0), list(keys), at).num()
+    # No key, one day for every row: one lookup, spread.
+    cache_key = ("param", ctx.ruleset.version, _literal(node, 0), day)
+    found = ctx.cache.get(cache_key)
+    if found is None:
+        one = _lookup(ctx, node, _literal(node, 0), [], Days(*_ok(1), np.array([day], dtype=np.int64))).num()
+        found = ctx.cache[cache_key] = (one.m[0], one.scale, bool(one.err[0]), one.m.dtype)
+    mantissa, scale, failed, dtype = found
+    n = len(at.v) if at is not None else ctx.n
+    return Num(np.ones(n, dtype=bool), np.full(n, failed), np.full(n, mantissa, dtype=dtype), scale)
 
 
 def _param_exists(ctx, node, name: Texts, *keys: Vec, at: Days | None = None) -> Vec:  # type: ignore[no-untyped-def]
@@ -312,6 +324,17 @@ def _birth_parts(ctx) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyp
 
 
 def _age_months(ctx, node, person: Refs, on: Days) -> Vec:  # type: ignore[no-untyped-def]
+    day = _one_value(on.v)
+    if day is not None and len(ctx.frames.members):
+        # One date for every row: the months from the birth month, less one when the birthday's
+        # day (clamped to the month's length, as add_months does) is still ahead (art. 192).
+        years, month_days = _birth_parts(ctx)
+        birth_years, birth_month_days = years[person.idx], month_days[person.idx]
+        (on_year,), (on_month,), (on_day,) = ymd(np.array([day], dtype=np.int64))
+        if (birth_years * 12 * 32 + birth_month_days <= on_year * 12 * 32 + on_month * 32 + on_day).all():
+            last_day = int(days_in_month(np.array([on_year]), np.array([on_month]))[0])
+            months = (on_year - birth_years) * 12 + on_month - birth_month_days // 32
+            return vv.num_ints(months - (np.minimum(birth_month_days % 32, last_day) > on_day))
     return vv.num_ints(full_months(_member(ctx, person, "birth_day"), on.v))
 
 
@@ -405,6 +428,21 @@ def _rows_matching(
 
 
 def _has_category(ctx, node, person: Refs, code: Texts, on: Days) -> Vec:  # type: ignore[no-untyped-def]
+    day = _one_value(on.v)
+    if day is not None and len(code.v) and code.v.strides == (0,) and len(ctx.frames.members):
+        # One code (a literal: a broadcast view) on one day for every row: a flag per member, once.
+        key = ("has category", code.v[0], day)
+        flags = ctx.cache.get(key)
+        if flags is None:
+            from engine.backends.vector_ops import _column
+
+            categories = ctx.frames.categories
+            valid = (_column(ctx, "categories", "code").values == code.v[0]) & (
+                (categories["start"].to_numpy() <= day) & (day <= categories["end"].to_numpy())
+            )
+            flags = ctx.cache[key] = np.zeros(len(ctx.frames.members), dtype=bool)
+            flags[categories["member"].to_numpy()[valid]] = True
+        return Bools(*_ok(len(person.idx)), flags[person.idx])
     rows, _table_rows = _rows_matching(ctx, "categories", person, on.v, "code", code.v.astype(object))
     result = np.zeros(len(person.idx), dtype=bool)
     result[rows] = True
@@ -560,6 +598,15 @@ def _member_window_totals(ctx, kinds, exclude, first: int, last: int, which: int
     chosen kinds from month ``first`` to ``last`` — one window for all, computed once."""
     key = ("income window", kinds, exclude, first, last, which)
     found = ctx.cache.get(key)
+    if found is None and which == 0:  # straight from the rows: no per-(member, month) index to build
+        _keys, amounts, codes, names = _income_rows(ctx)
+        months, bounds = _income_row_months(ctx)
+        inside = (months >= first) & (months <= last)
+        if kinds is not None or exclude is not None:
+            wanted = np.array([(kinds is None or n in kinds) and not (exclude and n in exclude) for n in names])
+            inside &= wanted[codes] if len(names) else False
+        running = np.concatenate([[0], np.cumsum(np.where(inside, amounts, 0))])
+        found = ctx.cache[key] = running[bounds[1:]] - running[bounds[:-1]]
     if found is None:
         keys, amounts, positive = _income_index(ctx, kinds, exclude)
         prefix = amounts if which == 0 else positive
@@ -568,6 +615,18 @@ def _member_window_totals(ctx, kinds, exclude, first: int, last: int, which: int
         running = np.concatenate([[0], np.cumsum(np.where(inside, np.diff(prefix), 0))])
         bounds = _member_bounds(ctx, keys, kinds, exclude)
         found = ctx.cache[key] = running[bounds[1:]] - running[bounds[:-1]]
+    return found
+
+
+def _income_row_months(ctx) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    """The month of each income row (ordered as ``_income_rows``) and where each member's rows
+    begin (and the last member's end)."""
+    found = ctx.cache.get(("income row months",))
+    if found is None:
+        keys = _income_rows(ctx)[0]
+        members = np.arange(len(ctx.frames.members) + 1, dtype=np.int64)
+        found = (keys % _SHIFT).astype(np.int32), np.searchsorted(keys, members * _SHIFT, side="left")
+        ctx.cache[("income row months",)] = found
     return found
 
 

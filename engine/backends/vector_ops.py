@@ -17,12 +17,19 @@ from engine.frames import NO_DAY, NO_MONTH, NO_NUMBER, QUANTITY_PLACES, SHARE_PL
 
 
 def ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    safe = np.where((days == NO_DAY) | (np.abs(days) > 3_000_000), 0, days).astype("datetime64[D]")
-    months = safe.astype("datetime64[M]")
-    years = months.astype("datetime64[Y]").astype(np.int64) + 1970
-    month = months.astype(np.int64) % 12 + 1
-    day = (safe - months).astype(np.int64) + 1
-    return years, month, day
+    """Year, month and day of days since 1970-01-01 (absent and absurd days read as 1970-01-01),
+    by integer arithmetic on the proleptic Gregorian calendar (H. Hinnant's ``civil_from_days``:
+    400-year eras of 146 097 days, years starting on 1 March)."""
+    days = np.asarray(days, dtype=np.int64)
+    safe = np.where((days == NO_DAY) | (np.abs(days) > 3_000_000), 0, days) + 719_468  # from 0000-03-01
+    era = safe // 146_097
+    day_of_era = safe - era * 146_097
+    year_of_era = (day_of_era - day_of_era // 1460 + day_of_era // 36_524 - day_of_era // 146_096) // 365
+    day_of_year = day_of_era - (365 * year_of_era + year_of_era // 4 - year_of_era // 100)
+    shifted_month = (5 * day_of_year + 2) // 153  # 0 = March ... 11 = February
+    day = day_of_year - (153 * shifted_month + 2) // 5 + 1
+    month = np.where(shifted_month < 10, shifted_month + 3, shifted_month - 9)
+    return year_of_era + era * 400 + (month <= 2), month, day
 
 
 def days_of(years: np.ndarray, months: np.ndarray, day: np.ndarray) -> np.ndarray:
@@ -107,7 +114,7 @@ def _period(ctx) -> Refs:  # type: ignore[no-untyped-def]
 def application_days(frames, measure: str, cache: dict) -> np.ndarray:  # type: ignore[no-untyped-def]
     """Each household's application day for a measure (NO_DAY without one): its own application
     when the frames carry per-measure applications (the register), else the snapshot's."""
-    key = ("application_days", measure)
+    key = ("application_days", measure if frames.applications is not None else None)
     found = cache.get(key)
     if found is None:
         if frames.applications is None:
@@ -118,6 +125,16 @@ def application_days(frames, measure: str, cache: dict) -> np.ndarray:  # type: 
             if rows is not None:
                 found[frames.applications["household"].to_numpy()[rows]] = frames.applications["day"].to_numpy()[rows]
         cache[key] = found
+    return found
+
+
+def application_months(frames, measure: str, cache: dict) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """The month numbers of ``application_days`` (NO_MONTH without an application)."""
+    key = ("application_months", measure if frames.applications is not None else None)
+    found = cache.get(key)
+    if found is None:
+        days = application_days(frames, measure, cache)
+        found = cache[key] = np.where(days != NO_DAY, month_index_of(days), NO_MONTH)
     return found
 
 
@@ -195,9 +212,9 @@ class _Column:
 
     __slots__ = ("_present", "values")
 
-    def __init__(self, values: np.ndarray):
+    def __init__(self, values: np.ndarray, present: np.ndarray | None = None):
         self.values = values
-        self._present: _Column | None = None
+        self._present: _Column | None = None if present is None else _Column(present)
 
     def __getitem__(self, index: np.ndarray) -> np.ndarray:
         if len(self.values) == 0:
@@ -218,7 +235,14 @@ def _column(ctx, table: str, name: str) -> _Column:  # type: ignore[no-untyped-d
     key = ("column", table, name)
     found = ctx.cache.get(key)
     if found is None:
-        found = ctx.cache[key] = _Column(getattr(ctx.frames, table)[name].to_numpy())
+        series = getattr(ctx.frames, table)[name]
+        if isinstance(series.dtype, pd.CategoricalDtype):  # text with few values: no per-row parsing
+            codes = series.cat.codes.to_numpy()
+            texts = np.append(np.asarray(series.cat.categories, dtype=object), None)  # code -1: missing
+            found = _Column(texts[codes], codes >= 0)
+        else:
+            found = _Column(series.to_numpy())
+        ctx.cache[key] = found
     return found
 
 

@@ -15,6 +15,7 @@ adds them). Lists are not kept (they are cheap to rebuild from the frames).
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections import Counter
 from collections.abc import Mapping
@@ -71,9 +72,14 @@ class SharedValues:
 
     def get(self, key: tuple, rows: np.ndarray) -> Vec | None:  # type: ignore[type-arg]
         entry = self._kept.get(key)
-        if entry is None or not entry[1][rows].all():
+        if entry is None:
             return None
-        return entry[0].take(rows)  # type: ignore[attr-defined, no-any-return]
+        kept, mask = entry
+        if len(rows) == len(mask):  # every subject (rows are distinct): the arrays as they are
+            return copy.copy(kept) if mask.all() else None
+        if not mask[rows].all():
+            return None
+        return kept.take(rows)  # type: ignore[attr-defined, no-any-return]
 
     def put(self, key: tuple, rows: np.ndarray, size: int, value: Vec) -> None:  # type: ignore[type-arg]
         if isinstance(value, Lists):

@@ -23,10 +23,12 @@ INT64_SAFE = 2**62
 def vdiv_round(numerator: np.ndarray, denominator: np.ndarray, mode: str) -> np.ndarray:
     """Vectorised ``engine.money.div_round``: integer division rounded by a named mode.
 
-    Zero denominators give 0 (callers mark those rows as errors).
+    A zero denominator gives a meaningless value (callers mark those rows as errors).
     """
     numerator = np.asarray(numerator)
     denominator = np.asarray(denominator)
+    if numerator.dtype != object and denominator.dtype != object and (denominator > 0).all():
+        return _div_round_positive(numerator, denominator, mode)
     safe = np.where(denominator == 0, 1, denominator)
     negative_denominator = safe < 0
     numerator = np.where(negative_denominator, -numerator, numerator)
@@ -54,6 +56,27 @@ def vdiv_round(numerator: np.ndarray, denominator: np.ndarray, mode: str) -> np.
         else:
             raise ValueError(f"unknown rounding mode {mode!r}")
     return np.where(bump, quotient + 1, quotient)
+
+
+def _div_round_positive(numerator: np.ndarray, denominator: np.ndarray, mode: str) -> np.ndarray:
+    """``vdiv_round`` for int64 columns (or a scalar) with every denominator positive."""
+    quotient, remainder = np.divmod(numerator, denominator)  # floor: the remainder is never negative
+    if mode == "floor":
+        return quotient
+    inexact = remainder != 0
+    if mode == "ceiling":
+        return quotient + inexact
+    negative = numerator < 0
+    if mode == "down":
+        return quotient + (inexact & negative)
+    if mode == "up":
+        return quotient + (inexact & ~negative)
+    twice = remainder * 2
+    if mode == "half_up":
+        return quotient + ((twice > denominator) | ((twice == denominator) & ~negative))
+    if mode == "half_even":
+        return quotient + ((twice > denominator) | ((twice == denominator) & (quotient & 1).astype(bool)))
+    raise ValueError(f"unknown rounding mode {mode!r}")
 
 
 def _max_abs(values: np.ndarray) -> int:
@@ -144,9 +167,10 @@ def add(a: Num, b: Num, sign: int = 1) -> Num:
 def _reduce_places(mantissa: np.ndarray, scale: int) -> tuple[np.ndarray, int]:
     if scale <= PLACES:
         return mantissa, scale
-    return vdiv_round(
-        mantissa, np.full(mantissa.shape, 10 ** (scale - PLACES), dtype=mantissa.dtype), "half_even"
-    ), PLACES
+    divisor = 10 ** (scale - PLACES)
+    if mantissa.dtype == object:
+        return vdiv_round(mantissa, np.full(mantissa.shape, divisor, dtype=object), "half_even"), PLACES
+    return vdiv_round(mantissa, np.int64(divisor), "half_even"), PLACES
 
 
 def mul(a: Num, b: Num) -> Num:
@@ -198,7 +222,7 @@ def round_to(a: Num, places: int, mode: str) -> Num:
     if places >= a.scale:
         return a
     factor = 10 ** (a.scale - places)
-    divisor = np.full(a.m.shape, factor, dtype=a.m.dtype if a.m.dtype == object else np.int64)
+    divisor = np.full(a.m.shape, factor, dtype=object) if a.m.dtype == object else np.int64(factor)
     return Num(a.known, a.err, vdiv_round(a.m, divisor, mode), places)
 
 

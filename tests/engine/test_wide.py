@@ -42,3 +42,33 @@ def test_ties_and_signs() -> None:
 def test_places_outside_the_supported_range_are_refused() -> None:
     assert mul_round_half_even(np.array([1]), np.array([1]), 0) is None
     assert mul_round_half_even(np.array([1]), np.array([1]), 19) is None
+
+
+ROUNDING_MODES = ("floor", "ceiling", "down", "up", "half_up", "half_even")
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(-(10**15), 10**15), st.integers(-(10**6), 10**6).filter(bool)),
+        min_size=1,
+        max_size=30,
+    ),
+    st.sampled_from(ROUNDING_MODES),
+)
+@example([(5, 2), (-5, 2), (7, 2), (-7, 2), (3, 2), (0, 7), (-3, -2)], "half_even")
+@example([(5, 2), (-5, 2), (1, -2)], "half_up")
+def test_vector_division_equals_div_round(pairs: list[tuple[int, int]], mode: str) -> None:
+    """Both paths of ``vdiv_round`` (all denominators positive, and the general one) round as
+    ``engine.money.div_round`` (a zero denominator is the caller's error to mark)."""
+    from engine.backends.vector_values import vdiv_round
+
+    numerators = np.array([p[0] for p in pairs], dtype=np.int64)
+    denominators = np.array([p[1] for p in pairs], dtype=np.int64)
+    expected = [div_round(a, b, mode) for a, b in pairs]
+    assert vdiv_round(numerators, denominators, mode).tolist() == expected
+    positive = denominators > 0
+    if positive.any():
+        subset = vdiv_round(numerators[positive], denominators[positive], mode).tolist()
+        assert subset == [e for e, p in zip(expected, positive.tolist(), strict=True) if p]
+        scalar = vdiv_round(numerators, np.int64(7), mode).tolist()
+        assert scalar == [div_round(int(a), 7, mode) for a in numerators.tolist()]
