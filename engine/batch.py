@@ -123,7 +123,7 @@ def evaluate_frames(
             "household": households,
             "member": members,
             "status": pd.Categorical.from_codes(outcome.status - 1, dtype=STATUS_TYPE, validate=False),
-            "amount": pd.arrays.IntegerArray(np.where(eligible, outcome.amount, 0), ~eligible),
+            "amount": pd.arrays.IntegerArray(outcome.amount, ~eligible),  # set for eligible rows only
             "failed": pd.Categorical.from_codes(outcome.failed + 1, categories=["", *outcome.conditions]),
             **{
                 name: pd.arrays.IntegerArray(values, values == -1)

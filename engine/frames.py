@@ -71,7 +71,7 @@ class Frames:
         ``property_known``, ``reasons_known``, ``disability_group`` ('1', '2', '3', 'child' or
         None), ``disability_from``/``disability_to`` (OPEN_END when open), ``pregnancy_day``
         (NO_DAY: none), ``pregnancy_weeks``, ``pregnancy_expected`` (NO_DAY: not given);
-    incomes: ``member``, ``month``, ``kind``, ``amount`` (kopecks);
+    incomes: ``member``, ``month``, ``kind``, ``amount`` (kopecks); one row per member, month and kind;
     categories: ``member``, ``code``, ``start`` (OPEN_START), ``end`` (OPEN_END);
     reasons: ``member``, ``kind``, ``start``, ``end`` (OPEN_END);
     documents: ``member``, ``kind``;

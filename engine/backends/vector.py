@@ -141,7 +141,7 @@ class VectorContext:
             self.measure_code,
             None if self.sharing is None else self.sharing.narrowed(index),
         )
-        sub.values = {name: value.take(index) for name, value in self.values.items()}
+        sub.values = _NarrowedValues(self.values, index)
         return sub
 
     # -- helpers --------------------------------------------------------------------------------
@@ -151,6 +151,24 @@ class VectorContext:
 
     def zeros(self) -> np.ndarray:
         return np.zeros(self.n, dtype=bool)
+
+
+class _NarrowedValues(dict):  # type: ignore[type-arg]
+    """The computed variables of a narrowed context: taken from the wider context's on first use
+    (a measure narrowed to its eligible rows reads only the few its amount needs)."""
+
+    def __init__(self, wider: dict, index: np.ndarray) -> None:  # type: ignore[type-arg]
+        super().__init__()
+        self.wider, self.index = wider, index
+
+    def get(self, name: str, default: Vec | None = None) -> Vec | None:  # type: ignore[override]
+        if name in self:
+            return self[name]  # type: ignore[no-any-return]
+        value = self.wider.get(name)
+        if value is None:
+            return default
+        taken = self[name] = value.take(self.index)  # type: ignore[attr-defined]
+        return taken  # type: ignore[no-any-return]
 
 
 _EPOCH = __import__("datetime").date(1970, 1, 1)

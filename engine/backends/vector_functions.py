@@ -598,6 +598,16 @@ def _member_window_totals(ctx, kinds, exclude, first: int, last: int, which: int
     chosen kinds from month ``first`` to ``last`` — one window for all, computed once."""
     key = ("income window", kinds, exclude, first, last, which)
     found = ctx.cache.get(key)
+    dense = _income_matrix(ctx) if found is None and which == 0 else None
+    if dense is not None:  # a slice of the member × month matrix of each chosen kind
+        matrix, first_month, names = dense
+        chosen = [i for i, n in enumerate(names) if (kinds is None or n in kinds) and not (exclude and n in exclude)]
+        low, high = max(first, first_month) - first_month, min(last, first_month + matrix.shape[2] - 1) - first_month
+        found = np.zeros(matrix.shape[1], dtype=np.int64)
+        if chosen and low <= high:
+            for kind in chosen:
+                found += matrix[kind, :, low : high + 1].sum(axis=1, dtype=np.int64)
+        ctx.cache[key] = found
     if found is None and which == 0:  # straight from the rows: no per-(member, month) index to build
         _keys, amounts, codes, names = _income_rows(ctx)
         months, bounds = _income_row_months(ctx)
@@ -616,6 +626,58 @@ def _member_window_totals(ctx, kinds, exclude, first: int, last: int, which: int
         bounds = _member_bounds(ctx, keys, kinds, exclude)
         found = ctx.cache[key] = running[bounds[1:]] - running[bounds[:-1]]
     return found
+
+
+_MATRIX_CELLS = 40_000_000  # kinds × members × months: 160 MB as int32, at most
+
+
+def _income_matrix(ctx):  # type: ignore[no-untyped-def]
+    """The incomes as a kinds × members × months matrix (int32 when every amount fits, else
+    int64) — a window's total is then a slice's sum — or None when it would be too big."""
+    key = ("income matrix",)
+    if key in ctx.cache:
+        return ctx.cache[key]
+    keys, amounts, codes, names = _income_rows(ctx)
+    months, _bounds = _income_row_months(ctx)
+    members = len(ctx.frames.members)
+    found = None
+    if len(keys) and members and codes.min() >= 0:
+        first_month = int(months.min())
+        span = int(months.max()) - first_month + 1
+        if max(len(names), 1) * members * span <= _MATRIX_CELLS:
+            small = int(amounts.max()) < 2**31 and int(amounts.min()) > -(2**31)
+            matrix = np.zeros((max(len(names), 1), members, span), dtype=np.int32 if small else np.int64)
+            where = (codes, keys // _SHIFT, months - first_month)
+            matrix[where] = amounts  # one row per (member, month, kind): a frames invariant ...
+            if np.count_nonzero(matrix) != np.count_nonzero(amounts):  # ... else add them up, exactly
+                matrix = np.zeros(matrix.shape, dtype=np.int64)
+                np.add.at(matrix, where, amounts)
+            found = (matrix, first_month, names)
+    ctx.cache[key] = found
+    return found
+
+
+def _dense_windows(ctx, kinds, exclude, person: Refs, window: Windows) -> np.ndarray | None:  # type: ignore[no-untyped-def]
+    """Incomes over windows of one length starting in different months (from each household's
+    application, say), gathered from the matrix: None without one, or for windows of several lengths."""
+    dense = _income_matrix(ctx)
+    if dense is None or not len(person.idx):
+        return None
+    known = window.known
+    length = _one_value((window.last - window.first)[known])
+    if length is None or length < 0 or length > 240:
+        return None
+    matrix, first_month, names = dense
+    span = matrix.shape[2]
+    columns = np.where(known, window.first - first_month, 0)[:, None] + np.arange(length + 1)[None, :]
+    inside = (columns >= 0) & (columns < span)
+    columns = np.clip(columns, 0, span - 1)
+    members = person.idx[:, None]
+    totals = np.zeros(len(person.idx), dtype=np.int64)
+    for kind, name in enumerate(names):
+        if (kinds is None or name in kinds) and not (exclude and name in exclude):
+            totals += np.where(inside, matrix[kind][members, columns], 0).sum(axis=1, dtype=np.int64)
+    return totals
 
 
 def _income_row_months(ctx) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
@@ -652,6 +714,10 @@ def _income_window(ctx, node, person: Refs, window: Windows, which: int) -> tupl
     if first is not None and last is not None and len(ctx.frames.members):
         totals = _member_window_totals(ctx, kinds, exclude, first, last, which)
         return totals[person.idx], _income_known(ctx, person, window)
+    if which == 0:
+        totals = _dense_windows(ctx, kinds, exclude, person, window)
+        if totals is not None:
+            return totals, _income_known(ctx, person, window)
     keys, amounts, positive = _income_index(ctx, kinds, exclude)
     low = np.searchsorted(keys, person.idx * _SHIFT + window.first, side="left")
     high = np.searchsorted(keys, person.idx * _SHIFT + window.last, side="right")

@@ -220,7 +220,7 @@ class _Column:
         if len(self.values) == 0:
             filler = None if self.values.dtype == object else 0
             return np.full(len(index), filler, dtype=self.values.dtype)
-        return self.values[np.clip(index, 0, len(self.values) - 1)]
+        return np.take(self.values, index, mode="clip")
 
     def texts(self, index: np.ndarray) -> Texts:
         """The column as text at ``index``; missing values (None, NaN) unknown."""
