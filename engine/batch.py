@@ -311,25 +311,30 @@ def _condition(
         assert node.formula is not None
         value = ctx.program.formula(node.formula)(ctx)
         assert isinstance(value, Bools)
-        failed = np.where(value.known & ~value.v & ~value.err, code(node.id), -1).astype(np.int32)
-        return value.v, value.known, value.err, failed
+        return value.v, value.known, value.err, _codes(value.known & ~value.v & ~value.err, code(node.id))
     if node.kind == "not":
         inner_v, inner_known, inner_err, _inner_failed = _condition(ctx, node.children[0], code)
-        failed = np.where(inner_known & inner_v & ~inner_err, code(node.id), -1).astype(np.int32)
-        return ~inner_v, inner_known, inner_err, failed
+        return ~inner_v, inner_known, inner_err, _codes(inner_known & inner_v & ~inner_err, code(node.id))
     # A child is evaluated only for the rows its predecessors left open (the rest are decided,
     # and a decided row ignores later errors and unknowns), on a narrowed context.
     err = np.zeros(n, dtype=bool)
     unknown = np.zeros(n, dtype=bool)
-    failed = np.full(n, -1, dtype=np.int32)
     if node.kind == "all":
+        failed = np.full(n, -1, dtype=np.int32)
         refused = np.zeros(n, dtype=bool)
         for child in node.children:
-            active = np.flatnonzero(~refused)
-            if active.size == 0:
+            if refused.all():
                 break
-            sub = ctx if active.size == n else ctx.narrowed(active)
-            v, known, child_err, child_failed = _condition(sub, child, code)
+            if not refused.any():  # every row still open: whole-array operations
+                v, known, child_err, child_failed = _condition(ctx, child, code)
+                child_false = known & ~v & ~child_err
+                err |= child_err
+                failed = np.where(child_false, child_failed, failed)
+                refused |= child_false
+                unknown |= ~known & ~child_err
+                continue
+            active = np.flatnonzero(~refused)
+            v, known, child_err, child_failed = _condition(ctx.narrowed(active), child, code)
             child_false = known & ~v & ~child_err
             err[active] |= child_err
             failed[active[child_false]] = child_failed[child_false]
@@ -339,17 +344,26 @@ def _condition(
         return ~refused, known, err, failed
     granted = np.zeros(n, dtype=bool)  # any
     for child in node.children:
-        active = np.flatnonzero(~granted)
-        if active.size == 0:
+        if granted.all():
             break
-        sub = ctx if active.size == n else ctx.narrowed(active)
-        v, known, child_err, _child_failed = _condition(sub, child, code)
+        if not granted.any():
+            v, known, child_err, _child_failed = _condition(ctx, child, code)
+            err |= child_err
+            unknown |= ~known & ~child_err
+            granted |= known & v & ~child_err
+            continue
+        active = np.flatnonzero(~granted)
+        v, known, child_err, _child_failed = _condition(ctx.narrowed(active), child, code)
         err[active] |= child_err
         unknown[active] |= ~known & ~child_err
         granted[active] |= known & v & ~child_err
     known = granted | ~unknown
-    failed = np.where(known & ~granted, code(node.id), -1).astype(np.int32)
-    return granted, known, err, failed
+    return granted, known, err, _codes(known & ~granted, code(node.id))
+
+
+def _codes(failed: np.ndarray, condition: int) -> np.ndarray:
+    """The condition's code where ``failed``, -1 elsewhere."""
+    return np.where(failed, np.int32(condition), np.int32(-1))
 
 
 def _months(value: Vec) -> np.ndarray:
