@@ -47,6 +47,25 @@ STATUS_TYPE = pd.CategoricalDtype(STATUSES)
 OPEN, ELIGIBLE, INELIGIBLE, UNDETERMINED, ERROR = 0, 1, 2, 3, 4  # codes in an outcome (0: not settled yet)
 
 
+def prepare(ruleset: RuleSet) -> VectorProgram:
+    """Compile every formula of the rule set for the vector backend now (otherwise each is
+    compiled on first use): what a batch process does once when it loads the rules."""
+    program = program_for(ruleset)
+    program.shared_signatures(ruleset)
+    for measure in ruleset.measures.values():
+        for version in measure.versions:
+            variables = {**ruleset.library, **version.variables}
+            program.signatures_of(measure.code, version.effective_from, variables)
+            formulas = [variable.formula for variable in variables.values()]
+            formulas += [leaf.formula for leaf in version.eligibility.leaves() if leaf.formula is not None]
+            spec = version.schedule
+            formulas += [version.amount, version.applies_to, spec.start_formula, spec.until]
+            for formula in formulas:
+                if formula is not None:
+                    program.formula(formula)
+    return program
+
+
 @dataclass(slots=True)
 class _Outcome:
     """Per subject row: status code, amount (kopecks), first failed condition (a code into
@@ -110,29 +129,70 @@ def evaluate_frames(
         households = frames.members["household"].to_numpy().astype(np.int64)
         members = persons
     n = len(persons)
+    types = _result_types(ruleset, definition)
     outcome = _Outcome.empty(n)
+    outcome.conditions = dict(types.conditions)
     cache = {} if cache is None else cache
     with decimal.localcontext(CONTEXT):
         _evaluate(ruleset, frames, definition, month, persons, households, outcome, cache)
     assert not (outcome.status == OPEN).any(), "a subject left without a status"
     eligible = outcome.status == ELIGIBLE
-    versions = ["", *(v.effective_from.isoformat() for v in definition.versions)]
+    failed_type = (
+        types.failed
+        if len(outcome.conditions) == len(types.conditions)
+        else pd.CategoricalDtype(["", *outcome.conditions])  # an id the tree did not list (never, so far)
+    )
     return pd.DataFrame(
         {
-            "measure": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[measure]),
+            "measure": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), dtype=types.measure, validate=False),
             "household": households,
             "member": members,
             "status": pd.Categorical.from_codes(outcome.status - 1, dtype=STATUS_TYPE, validate=False),
             "amount": pd.arrays.IntegerArray(outcome.amount, ~eligible),  # set for eligible rows only
-            "failed": pd.Categorical.from_codes(outcome.failed + 1, categories=["", *outcome.conditions]),
+            "failed": pd.Categorical.from_codes(outcome.failed + 1, dtype=failed_type, validate=False),
             **{
                 name: pd.arrays.IntegerArray(values, values == -1)
                 for name, values in (("start", outcome.start), ("end", outcome.end), ("review", outcome.review))
             },
-            "measure_version": pd.Categorical.from_codes(outcome.version + 1, categories=versions),
+            "measure_version": pd.Categorical.from_codes(outcome.version + 1, dtype=types.versions, validate=False),
         },
         columns=COLUMNS,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _ResultTypes:
+    """A measure's categorical types in result frames, made once per rule set."""
+
+    measure: pd.CategoricalDtype
+    conditions: dict[str, int]  # every id a result can name as failed → its code
+    failed: pd.CategoricalDtype
+    versions: pd.CategoricalDtype
+
+
+_SETTLED_BEFORE_THE_TREE = ("valid_period", "region", "municipality", "applies_to")
+
+
+def _result_types(ruleset: RuleSet, measure: Measure) -> _ResultTypes:
+    program = program_for(ruleset)
+    found = program.result_types.get(measure.code)
+    if found is None or found[0] is not measure:
+        ids = list(_SETTLED_BEFORE_THE_TREE)
+        for version in measure.versions:
+            stack = [version.eligibility]
+            while stack:
+                node = stack.pop()
+                ids.append(node.id)
+                stack.extend(reversed(node.children))
+        conditions = {condition: code for code, condition in enumerate(dict.fromkeys(ids))}
+        types = _ResultTypes(
+            pd.CategoricalDtype([measure.code]),
+            conditions,
+            pd.CategoricalDtype(["", *conditions]),
+            pd.CategoricalDtype(["", *(v.effective_from.isoformat() for v in measure.versions)]),
+        )
+        found = program.result_types[measure.code] = (measure, types)
+    return found[1]
 
 
 def evaluate_catalogue(

@@ -286,10 +286,14 @@ def bench_batch(persons: int, url: str | None, workers: int, as_json: bool, rule
         frames, _ids, _persons = partition_frames(session, period.end, household_ids=None)
     figures["seconds_frames"] = round(time.perf_counter() - started, 2)
     evaluate_catalogue(ruleset, frames, period)  # warm-up (imports, compiled closures)
-    started = time.perf_counter()
-    results = evaluate_catalogue(ruleset, frames, period)
-    compute = time.perf_counter() - started
+    timings = []
+    for _run in range(3):  # a noisy machine: the median of three, and the best
+        started = time.perf_counter()
+        results = evaluate_catalogue(ruleset, frames, period)
+        timings.append(time.perf_counter() - started)
+    compute = sorted(timings)[1]
     figures["seconds_compute"] = round(compute, 3)
+    figures["seconds_compute_best"] = round(min(timings), 3)
     figures["results"] = len(results)
     figures["person_measure_evaluations_per_second"] = int(len(frames.members) * len(ruleset.measures) / compute)
     figures["peak_memory_mb_compute"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

@@ -92,6 +92,15 @@ def _ruleset(task: PartitionTask) -> RuleSet:
 
 
 def _peak_mb() -> float:
+    """This process's peak resident memory. Linux's ``ru_maxrss`` carries a spawning parent's
+    peak into the child; ``VmHWM`` is the process's own."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -182,6 +182,7 @@ class VectorProgram:
         self.parameters: dict[tuple[str, tuple[str, ...]], Any] = {}  # (name, key) → series arrays
         self._signatures: dict[tuple[str, Any], dict[str, tuple[str, bool]]] = {}
         self._shared: set[str] | None = None
+        self.result_types: dict[str, tuple[Any, Any]] = {}  # measure code → (measure, engine.batch types)
 
     def signatures_of(self, measure: str, version: Any, variables: dict) -> dict[str, tuple[str, bool]]:
         """The signatures of a measure version's variables (``vector_shared``), computed once."""

@@ -20,8 +20,9 @@ system (Python variables, below), evaluated for March 2026:
 The ~100-benefit variant (``--copies 33``) repeats the three with different parameters (each copy
 raises every amount and threshold by 1 %). Both engines start from the same in-memory seeded
 population (numpy arrays); each timing includes building the engine's input (Mera's frames,
-OpenFisca's simulation with its inputs set), not defining the rules. Both must give the same
-recipients and the same totals: Mera to the kopeck (integer kopecks, decimal arithmetic),
+OpenFisca's simulation with its inputs set), not defining the rules (building OpenFisca's
+tax-benefit system; loading Mera's rule set and compiling its formulas, ``engine.batch.prepare``).
+Both must give the same recipients and the same totals: Mera to the kopeck (integer kopecks, decimal arithmetic),
 OpenFisca in float32, so its totals may differ by float32 rounding (one kopeck per recipient
 plus 2**-22 of the total); recipients must be the same, and a float32 comparison landing on the
 other side of a threshold would be reported as a disagreement, never hidden.
@@ -46,7 +47,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from engine import Month  # noqa: E402
-from engine.batch import evaluate_frames  # noqa: E402
+from engine.batch import evaluate_frames, prepare  # noqa: E402
 from engine.frames import (  # noqa: E402
     EPOCH,
     NO_DAY,
@@ -254,7 +255,9 @@ def mera_rules(copies: int) -> RuleSet:
             (VETERAN_PAYMENT, "veteran_payment"),
         ):
             files[f"measures/federal/{code}_{k}.yaml"] = template.format(k=k).encode()
-    return build_ruleset(files, "benchmark")
+    ruleset = build_ruleset(files, "benchmark")
+    prepare(ruleset)  # compiled once, as OpenFisca's system is built once: defining the rules
+    return ruleset
 
 
 def _constant_text(value: str | None, n: int) -> pd.Categorical:
