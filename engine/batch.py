@@ -157,6 +157,7 @@ def evaluate_frames(
             "measure_version": pd.Categorical.from_codes(outcome.version + 1, dtype=types.versions, validate=False),
         },
         columns=COLUMNS,
+        copy=False,  # the outcome's arrays are this frame's own
     )
 
 

@@ -101,20 +101,18 @@ class Frames:
     applications: pd.DataFrame | None = None
     member_start: np.ndarray = field(init=False, repr=False)  # first member row of each household
     applicant: np.ndarray = field(init=False, repr=False)  # the applicant's member row per household
+    sizes: np.ndarray = field(init=False, repr=False)  # the number of members of each household
 
     def __post_init__(self) -> None:
         household = self.members["household"].to_numpy()
         counts = np.bincount(household, minlength=len(self.households))
+        object.__setattr__(self, "sizes", counts.astype(np.int64))
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(counts) else np.zeros(0, dtype=np.int64)
         object.__setattr__(self, "member_start", starts.astype(np.int64))
         applicant = starts.astype(np.int64).copy()
         rows = np.flatnonzero((self.members["role"] == "applicant").to_numpy(dtype=bool, na_value=False))
         applicant[household[rows]] = rows
         object.__setattr__(self, "applicant", applicant)
-
-    @property
-    def sizes(self) -> np.ndarray:
-        return np.bincount(self.members["household"].to_numpy(), minlength=len(self.households))
 
 
 def from_snapshots(snapshots: Sequence[Snapshot]) -> Frames:

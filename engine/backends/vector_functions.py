@@ -686,8 +686,8 @@ def _income_row_months(ctx) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no
     found = ctx.cache.get(("income row months",))
     if found is None:
         keys = _income_rows(ctx)[0]
-        members = np.arange(len(ctx.frames.members) + 1, dtype=np.int64)
-        found = (keys % _SHIFT).astype(np.int32), np.searchsorted(keys, members * _SHIFT, side="left")
+        counts = np.bincount(keys // _SHIFT, minlength=len(ctx.frames.members))  # keys ascend: rows by member
+        found = (keys % _SHIFT).astype(np.int32), np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         ctx.cache[("income row months",)] = found
     return found
 

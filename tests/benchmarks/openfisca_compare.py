@@ -275,6 +275,10 @@ def _texts(values: np.ndarray, categories: list[str]) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=categories)
 
 
+def _table(columns: dict) -> pd.DataFrame:  # type: ignore[type-arg]
+    return pd.DataFrame(columns, copy=False)  # the arrays as they are: no consolidating copy
+
+
 def mera_frames(population: Population) -> Frames:
     """The population as the vector backend's frames (text as categorical columns, integer keys)."""
     n, households = population.persons, population.households
@@ -285,7 +289,7 @@ def mera_frames(population: Population) -> Frames:
     veterans = np.flatnonzero(population.veteran)
     empty_member_table = {"member": np.zeros(0, dtype=np.int64), "kind": text_column([])}
     return Frames(
-        households=pd.DataFrame(
+        households=_table(
             {
                 "key": np.arange(households),
                 "region": _constant_text("63", households),
@@ -295,7 +299,7 @@ def mera_frames(population: Population) -> Frames:
                 "has_housing": np.ones(households, dtype=bool),
             }
         ),
-        members=pd.DataFrame(
+        members=_table(
             {
                 "household": population.household,
                 "key": np.arange(n),
@@ -314,7 +318,7 @@ def mera_frames(population: Population) -> Frames:
                 "pregnancy_expected": np.full(n, NO_DAY, dtype=np.int64),
             }
         ),
-        incomes=pd.DataFrame(
+        incomes=_table(
             {
                 "member": member_rows,
                 "month": months[month_columns],
@@ -322,7 +326,7 @@ def mera_frames(population: Population) -> Frames:
                 "amount": population.wages[paid] * 100,
             }
         ),
-        categories=pd.DataFrame(
+        categories=_table(
             {
                 "member": veterans,
                 "code": _constant_text("labour_veteran", len(veterans)),
@@ -330,18 +334,14 @@ def mera_frames(population: Population) -> Frames:
                 "end": np.full(len(veterans), OPEN_END, dtype=np.int64),
             }
         ),
-        reasons=pd.DataFrame({**empty_member_table, "start": np.zeros(0, np.int64), "end": np.zeros(0, np.int64)}),
-        documents=pd.DataFrame(empty_member_table),
-        real_estate=pd.DataFrame(
-            {**empty_member_table, **{c: np.zeros(0, np.int64) for c in ("area", "share", "position")}}
-        ),
-        vehicles=pd.DataFrame(
-            {**empty_member_table, **{c: np.zeros(0, np.int64) for c in ("year", "power_hp", "position")}}
-        ),
-        deposits=pd.DataFrame(
+        reasons=_table({**empty_member_table, "start": np.zeros(0, np.int64), "end": np.zeros(0, np.int64)}),
+        documents=_table(empty_member_table),
+        real_estate=_table({**empty_member_table, **{c: np.zeros(0, np.int64) for c in ("area", "share", "position")}}),
+        vehicles=_table({**empty_member_table, **{c: np.zeros(0, np.int64) for c in ("year", "power_hp", "position")}}),
+        deposits=_table(
             {"member": np.zeros(0, np.int64), "balance": np.zeros(0, np.int64), "position": np.zeros(0, np.int64)}
         ),
-        housing=pd.DataFrame(
+        housing=_table(
             {
                 "household": np.arange(households),
                 "area": np.full(households, 50 * 10**QUANTITY_PLACES, dtype=np.int64),
@@ -350,7 +350,7 @@ def mera_frames(population: Population) -> Frames:
                 "has_debts": pd.arrays.BooleanArray(np.zeros(households, dtype=bool), np.zeros(households, dtype=bool)),
             }
         ),
-        services=pd.DataFrame(
+        services=_table(
             {
                 "household": np.arange(households),
                 "code": _constant_text("housing_and_utilities", households),
