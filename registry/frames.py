@@ -142,6 +142,7 @@ def _partition_frames(
             Person, Person.id == part.c.person_id
         ),
         ["household_id", "person_id", "role", "birth_date", "sex"],
+        categorical=("sex",),
     )
     members["role_order"] = members["role"].map(ROLE_ORDER)
     members = members.sort_values(["household_id", "role_order", "birth_date", "person_id"]).reset_index(drop=True)
@@ -156,6 +157,7 @@ def _partition_frames(
                 Household.id.in_(households_of_part)
             ),
             ["household_id", "key", "region", "municipality"],
+            categorical=("region", "municipality"),
         )
         .set_index("household_id")
         .loc[household_ids_sorted]
@@ -198,9 +200,12 @@ def _partition_frames(
         member_ids, declarations.loc[declarations["kind"] == "no_income_reasons", "person_id"].to_numpy()
     )
 
-    def per_person(model, columns, names, where=(), order=()):  # type: ignore[no-untyped-def]
+    def per_person(model, columns, names, where=(), order=(), categorical=()):  # type: ignore[no-untyped-def]
         frame = _frame(
-            session, select(model.person_id, *columns).where(model.person_id.in_(people), *where), ["person_id", *names]
+            session,
+            select(model.person_id, *columns).where(model.person_id.in_(people), *where),
+            ["person_id", *names],
+            categorical,
         )
         frame["member"] = member_position[frame["person_id"]].to_numpy().astype(np.int64)
         return frame.sort_values(["member", *order], kind="stable").reset_index(drop=True)
@@ -269,6 +274,7 @@ def _partition_frames(
         PersonCategory,
         [PersonCategory.code, PersonCategory.valid_from, PersonCategory.valid_to],
         ["code", "valid_from", "valid_to"],
+        categorical=("code",),
     )
     categories = categories.sort_values(["member", "code", "valid_from"], kind="stable", na_position="first")
     reasons = per_person(
@@ -276,9 +282,10 @@ def _partition_frames(
         [NoIncomeReason.kind, NoIncomeReason.valid_from, NoIncomeReason.valid_to],
         ["kind", "valid_from", "valid_to"],
         order=("valid_from", "kind"),
+        categorical=("kind",),
     )
     reasons = reasons[reasons_known[reasons["member"].to_numpy()]] if len(reasons) else reasons
-    documents = per_person(Document, [Document.kind, Document.id], ["kind", "id"], order=("id",))
+    documents = per_person(Document, [Document.kind, Document.id], ["kind", "id"], order=("id",), categorical=("kind",))
     estate = per_person(
         RealEstate,
         [
@@ -290,12 +297,14 @@ def _partition_frames(
         ],
         ["kind", "area", "numerator", "denominator", "id"],
         order=("id",),
+        categorical=("kind",),
     )
     vehicles = per_person(
         Vehicle,
         [Vehicle.kind, Vehicle.year, Vehicle.power_hp, Vehicle.id],
         ["kind", "year", "power_hp", "id"],
         order=("id",),
+        categorical=("kind",),
     )
     deposits = per_person(Deposit, [_raw(Deposit.balance), Deposit.id], ["balance", "id"], order=("id",))
     for table in ("estate", "vehicles", "deposits"):
@@ -323,6 +332,7 @@ def _partition_frames(
                 Housing.valid_from,
             ).where(Housing.household_id.in_(households_of_part), Housing.valid_from <= on),
             ["household_id", "housing_id", "area", "ownership", "registered_residents", "has_debts", "valid_from"],
+            categorical=("ownership",),
         )
         .sort_values(["household_id", "valid_from", "housing_id"])
         .groupby("household_id")
@@ -353,6 +363,7 @@ def _partition_frames(
             and_(UtilityCharge.housing_id == last_month.c.housing_id, UtilityCharge.month == last_month.c.month),
         ),
         ["housing_id", "month", "code", "unit", "tariff", "norm", "volume", "cost"],
+        categorical=("code", "unit"),
     )
     charges = charges.merge(housing[["housing_id", "household"]], on="housing_id")
     charges = charges.sort_values(["household", "code"]).reset_index(drop=True)

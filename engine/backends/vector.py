@@ -273,7 +273,8 @@ def exclusive_group_cumsum(values: np.ndarray, owner: np.ndarray) -> np.ndarray:
     if values.size == 0:
         return values.astype(np.int64)
     running = np.cumsum(values.astype(np.int64))
-    group_start = np.searchsorted(owner, owner, side="left")
+    counts = np.bincount(owner)  # owners ascend: each owner's pairs are one run
+    group_start = (np.cumsum(counts) - counts)[owner]
     before_group = running[group_start] - values[group_start].astype(np.int64)
     return running - values.astype(np.int64) - before_group
 

@@ -598,15 +598,17 @@ def _member_window_totals(ctx, kinds, exclude, first: int, last: int, which: int
     chosen kinds from month ``first`` to ``last`` — one window for all, computed once."""
     key = ("income window", kinds, exclude, first, last, which)
     found = ctx.cache.get(key)
-    dense = _income_matrix(ctx) if found is None and which == 0 else None
+    dense = _income_matrix(ctx) if found is None else None
     if dense is not None:  # a slice of the member × month matrix of each chosen kind
         matrix, first_month, names = dense
         chosen = [i for i, n in enumerate(names) if (kinds is None or n in kinds) and not (exclude and n in exclude)]
         low, high = max(first, first_month) - first_month, min(last, first_month + matrix.shape[2] - 1) - first_month
         found = np.zeros(matrix.shape[1], dtype=np.int64)
         if chosen and low <= high:
+            monthly = np.zeros((matrix.shape[1], high - low + 1), dtype=np.int64)
             for kind in chosen:
-                found += matrix[kind, :, low : high + 1].sum(axis=1, dtype=np.int64)
+                monthly += matrix[kind, :, low : high + 1]
+            found = monthly.sum(axis=1) if which == 0 else np.count_nonzero(monthly > 0, axis=1).astype(np.int64)
         ctx.cache[key] = found
     if found is None and which == 0:  # straight from the rows: no per-(member, month) index to build
         _keys, amounts, codes, names = _income_rows(ctx)
@@ -657,7 +659,7 @@ def _income_matrix(ctx):  # type: ignore[no-untyped-def]
     return found
 
 
-def _dense_windows(ctx, kinds, exclude, person: Refs, window: Windows) -> np.ndarray | None:  # type: ignore[no-untyped-def]
+def _dense_windows(ctx, kinds, exclude, person: Refs, window: Windows, which: int) -> np.ndarray | None:  # type: ignore[no-untyped-def]
     """Incomes over windows of one length starting in different months (from each household's
     application, say), gathered from the matrix: None without one, or for windows of several lengths."""
     dense = _income_matrix(ctx)
@@ -673,11 +675,11 @@ def _dense_windows(ctx, kinds, exclude, person: Refs, window: Windows) -> np.nda
     inside = (columns >= 0) & (columns < span)
     columns = np.clip(columns, 0, span - 1)
     members = person.idx[:, None]
-    totals = np.zeros(len(person.idx), dtype=np.int64)
+    monthly = np.zeros(columns.shape, dtype=np.int64)
     for kind, name in enumerate(names):
         if (kinds is None or name in kinds) and not (exclude and name in exclude):
-            totals += np.where(inside, matrix[kind][members, columns], 0).sum(axis=1, dtype=np.int64)
-    return totals
+            monthly += np.where(inside, matrix[kind][members, columns], 0)
+    return monthly.sum(axis=1) if which == 0 else np.count_nonzero(monthly > 0, axis=1).astype(np.int64)
 
 
 def _income_row_months(ctx) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
@@ -714,10 +716,9 @@ def _income_window(ctx, node, person: Refs, window: Windows, which: int) -> tupl
     if first is not None and last is not None and len(ctx.frames.members):
         totals = _member_window_totals(ctx, kinds, exclude, first, last, which)
         return totals[person.idx], _income_known(ctx, person, window)
-    if which == 0:
-        totals = _dense_windows(ctx, kinds, exclude, person, window)
-        if totals is not None:
-            return totals, _income_known(ctx, person, window)
+    totals = _dense_windows(ctx, kinds, exclude, person, window, which)
+    if totals is not None:
+        return totals, _income_known(ctx, person, window)
     keys, amounts, positive = _income_index(ctx, kinds, exclude)
     low = np.searchsorted(keys, person.idx * _SHIFT + window.first, side="left")
     high = np.searchsorted(keys, person.idx * _SHIFT + window.last, side="right")

@@ -28,7 +28,7 @@ def _ruleset(start: str, offset: int, length: int, kinds: str, varying: bool):  
     files = dict(_BASE_FILES)
     files["measures/federal/fuzz.yaml"] = (
         HEADER.format(code="fuzz", entity="household", period="month")
-        + "eligibility: >-\n  sum(income_months(m, window(add_months(period.month, -3), 3)) for m in members) >= 2\n"
+        + f"eligibility: >-\n  sum(income_months(m, window(add_months({start}, -3), 3)) for m in members) >= 2\n"
         + f"amount: >-\n  {amount}\n"
     ).encode()
     return build_ruleset(files, "rules")
@@ -88,9 +88,20 @@ def _household(index: int, application: str) -> dict:  # type: ignore[type-arg]
     }
 
 
+def _one_month_of_wages() -> dict:  # type: ignore[type-arg]
+    """Income in a single month: too few months with income for the fuzz measure's condition."""
+    household = _household(9, "2026-03-02")
+    household["members"][0]["incomes"] = [{"kind": "wages", "amount": "5000", "from": "2026-02", "to": "2026-02"}]
+    household["members"][1]["incomes"] = []
+    return household
+
+
 DECLARED = [
-    parse_snapshot(_household(i, day))
-    for i, day in enumerate(["2025-12-03", "2026-01-20", "2026-02-01", "2026-03-15", "2025-07-31"])
+    *(
+        parse_snapshot(_household(i, day))
+        for i, day in enumerate(["2025-12-03", "2026-01-20", "2026-02-01", "2026-03-15", "2025-07-31"])
+    ),
+    parse_snapshot(_one_month_of_wages()),
 ]
 
 
@@ -115,3 +126,4 @@ def test_income_sums_over_declared_incomes(start, offset, length, kinds, varying
     finally:
         vector_functions._MATRIX_CELLS = cells
     assert (table["status"] == "eligible").sum() >= 3 and table["amount"].fillna(0).gt(0).sum() >= 3
+    assert table["status"].iloc[-1] == "ineligible"  # one month with income of the three
