@@ -259,9 +259,12 @@ def _evaluate(
         if chosen.size == 0:
             continue
         outcome.version[chosen] = index
-        _evaluate_version(
-            ruleset, frames, measure, version, period, persons[chosen], households[chosen], chosen, outcome, cache
-        )
+        if len(chosen) == n:  # every subject: the arrays as they are
+            _evaluate_version(ruleset, frames, measure, version, period, persons, households, rows, outcome, cache)
+        else:
+            _evaluate_version(
+                ruleset, frames, measure, version, period, persons[chosen], households[chosen], chosen, outcome, cache
+            )
 
 
 def _matches(column: pd.Series, values: list[str] | None, cache: dict) -> np.ndarray:
@@ -313,10 +316,14 @@ def _evaluate_version(
     open_rows = np.ones(len(rows), dtype=bool)
 
     def settle(mask: np.ndarray, status: int, failed: str | np.ndarray | None = None) -> None:
+        """Settle the rows of ``mask`` still open here (they are open in the outcome too)."""
         if not mask.any():
             return
         chosen = mask & open_rows
-        outcome.settle(rows[chosen], status, failed[chosen] if isinstance(failed, np.ndarray) else failed)
+        target = chosen if len(rows) == len(outcome.status) else rows[chosen]  # every subject: the mask
+        outcome.status[target] = status
+        if failed is not None:
+            outcome.failed[target] = outcome.code(failed) if isinstance(failed, str) else failed[chosen]
         open_rows[chosen] = False
 
     def narrow() -> bool:

@@ -601,7 +601,7 @@ def _aggregate(node: ast.Aggregate, loops: frozenset[str]) -> Compiled:
         extreme = seg_extreme(value.v, kept, owner, n, func)  # type: ignore[union-attr]
         return type(value)(known, err, extreme)  # type: ignore[call-arg]
 
-    return run
+    return _shared(node, run)
 
 
 def _list_comp(node: ast.ListComp, loops: frozenset[str]) -> Compiled:
@@ -657,7 +657,25 @@ def _call(node: ast.Call, loops: frozenset[str]) -> Compiled:
         result.known = known & result.known
         return result
 
-    return run
+    return _shared(node, run)
+
+
+def _shared(node: ast.Expr, run: Compiled) -> Compiled:
+    """``run``, its value kept for the other measures when the expression is shared with them
+    (``engine.backends.vector_shared``) and evaluated at the subjects' level."""
+
+    def shared(ctx: VectorContext) -> Vec:
+        sharing = ctx.sharing
+        key = sharing.expression(node) if sharing is not None and ctx.depth == 0 else None
+        if key is None:
+            return run(ctx)
+        value = sharing.store.get(key, sharing.rows)  # type: ignore[union-attr]
+        if value is None:
+            value = run(ctx)
+            sharing.store.put(key, sharing.rows, sharing.size, value)  # type: ignore[union-attr]
+        return value
+
+    return shared
 
 
 HANDLERS: dict[type, Callable[[Any, frozenset[str]], Compiled]] = {

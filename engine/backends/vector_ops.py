@@ -94,8 +94,9 @@ def full_months(start: np.ndarray, end: np.ndarray) -> np.ndarray:
 
 
 def person_subject(ctx) -> Refs:  # type: ignore[no-untyped-def]
-    rows = ctx.root_rows()
-    return Refs(ctx.ones(), ctx.zeros(), "person", ctx.subject_person[rows])
+    if ctx.depth == 0:
+        return Refs(ctx.ones(), ctx.zeros(), "person", ctx.subject_person)
+    return Refs(ctx.ones(), ctx.zeros(), "person", ctx.subject_person[ctx.root_rows()])
 
 
 def _household(ctx) -> Refs:  # type: ignore[no-untyped-def]

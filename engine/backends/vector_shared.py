@@ -1,7 +1,9 @@
 """Variables shared between measures in one batch evaluation.
 
 Two measures often compute the same thing: the family's income over the same window, the
-children under 17, a person's age at the month's end. A variable is *the same* in two measure
+children under 17, a person's age at the month's end. Function calls and aggregates at the
+subjects' level (outside loop bodies) are shared the same way when two measure versions write
+them alike over the same variables (``expression_key``). A variable is *the same* in two measure
 versions when its formula text is the same and so, recursively, are the variables it reads (the
 *signature*); its value then depends only on the subject, the period, the rule set and — when it
 reads ``application`` — the measure whose application that is. Such a variable, used by two or
@@ -54,14 +56,45 @@ def signatures(variables: Mapping) -> dict[str, tuple[str, bool]]:  # type: igno
     return found
 
 
-def shared_signatures(ruleset) -> set[str]:  # type: ignore[no-untyped-def]
-    """The signatures used by two or more measure versions of a rule set."""
-    counts: Counter[str] = Counter()
+def shared_signatures(ruleset) -> set:  # type: ignore[no-untyped-def, type-arg]
+    """The signatures of variables, and the keys of expressions (``expression_key``), used by two
+    or more measure versions of a rule set."""
+    counts: Counter = Counter()  # type: ignore[type-arg]
     for measure in ruleset.measures.values():
         for version in measure.versions:
             variables = {**ruleset.library, **version.variables}
-            counts.update({signature for signature, _ in signatures(variables).values()})
-    return {signature for signature, count in counts.items() if count >= 2}
+            found = signatures(variables)
+            counts.update({signature for signature, _ in found.values()})
+            formulas = [leaf.formula for leaf in version.eligibility.leaves()]
+            formulas += [version.amount, version.applies_to, version.schedule.start_formula, version.schedule.until]
+            roots = [f.expr for f in formulas if f is not None]
+            inner = [node for v in variables.values() for node in ast.children(v.formula.expr)]  # not whole variables
+            counts.update({expression_key(node, found) for node in _root_expressions([*roots, *inner])})
+    return {key for key, count in counts.items() if count >= 2}
+
+
+def _root_expressions(exprs: list) -> set:  # type: ignore[type-arg]
+    """Function calls and aggregates of the expressions, outside any loop's body."""
+    found = set()
+    stack = list(exprs)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Call | ast.Aggregate):
+            found.add(node)
+        if isinstance(node, ast.Aggregate | ast.ListComp):
+            stack.append(node.source)  # the body runs per item: not a value of the subject
+        else:
+            stack.extend(ast.children(node))
+    return found
+
+
+def expression_key(node: ast.Expr, found: Mapping) -> tuple:  # type: ignore[type-arg]
+    """An expression is *the same* in two measure versions when it is written the same (spans
+    aside) and the variables it reads have the same signatures."""
+    names = ast.free_names(node)
+    read = tuple(sorted((name, found[name][0]) for name in names if name in found))
+    reads_application = "application" in names or any(found[name][1] for name in names if name in found)
+    return ("expression", node, read, reads_application)
 
 
 class SharedValues:
@@ -128,18 +161,31 @@ class Sharing:
     """What a measure version's context needs to share its variables: the store, the version's
     signatures, the rows of its subjects in the entity's whole subject set."""
 
-    __slots__ = ("base", "measure_code", "rows", "shared", "signatures", "size", "store")
+    __slots__ = ("base", "expressions", "measure_code", "rows", "shared", "signatures", "size", "store")
 
     def __init__(  # type: ignore[no-untyped-def]
-        self, store: SharedValues, signatures, shared: set[str], base: tuple, measure_code: str, rows, size: int
+        self, store: SharedValues, signatures, shared: set, base: tuple, measure_code: str, rows, size: int
     ) -> None:
         self.store, self.signatures, self.shared = store, signatures, shared
         self.base, self.measure_code, self.rows, self.size = base, measure_code, rows, size
+        self.expressions: dict[int, tuple | None] = {}  # id(node) → its key when shared  # type: ignore[type-arg]
 
     def narrowed(self, index: np.ndarray) -> Sharing:
-        return Sharing(
+        sub = Sharing(
             self.store, self.signatures, self.shared, self.base, self.measure_code, self.rows[index], self.size
         )
+        sub.expressions = self.expressions
+        return sub
+
+    def expression(self, node: ast.Expr) -> tuple | None:  # type: ignore[type-arg]
+        """The store key of an expression evaluated at the subjects' level, when it is shared."""
+        key = self.expressions.get(id(node), False)
+        if key is False:
+            key = expression_key(node, self.signatures)
+            key = self.expressions[id(node)] = key if key in self.shared else None
+        if key is None:
+            return None
+        return (*self.base, key, self.measure_code if key[3] else "")
 
     def key(self, name: str) -> tuple | None:  # type: ignore[type-arg]
         signature, reads_application = self.signatures[name]

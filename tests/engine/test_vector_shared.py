@@ -133,3 +133,41 @@ def test_a_variable_reading_the_application_is_not_shared_between_measures_with_
     table = evaluate_catalogue(rules, frames, "2026-03", ["first", "second"])
     # the second measure's application puts its window before the declared incomes
     assert table.set_index("measure")["status"].to_dict() == {"first": "eligible", "second": "undetermined"}
+
+
+def test_an_expression_written_alike_in_two_measures_is_computed_once():
+    body = """\
+        variables:
+          rate: {rate}
+        eligibility: count(m for m in members if m.role == 'applicant') >= 1
+        amount: count(m for m in members if m.role == 'applicant') * rate
+        rounding: kopeck_half_up
+        schedule: {{start: application_month}}
+        """
+    rules = ruleset(measure("a", body.format(rate=100)), measure("b", body.format(rate=200)))
+    snapshots = [household(), household()]
+    frames = from_snapshots(snapshots)
+    cache: dict = {}
+    tables = [evaluate_frames(rules, frames, code, "2026-03", cache) for code in ("a", "b")]
+    kept = [key for key in cache[("shared values",)]._kept if any(isinstance(k, tuple) for k in key)]
+    assert len(kept) == 1 and kept[0][-2][0] == "expression"  # the count, once for both measures
+    for code, table in zip(("a", "b"), tables, strict=True):
+        for row in table.itertuples():
+            expected = evaluate(rules, snapshots[row.household], code, "2026-03")
+            assert (row.status, int(row.amount)) == (expected.status, int(expected.amount * 100))
+    assert tables[0]["amount"].tolist() != tables[1]["amount"].tolist()  # own rates
+
+
+def test_an_expression_over_variables_that_differ_is_not_shared():
+    body = """\
+        variables:
+          floor: {floor}
+        eligibility: count(m for m in members if m.role == 'applicant') >= floor
+        amount: max(floor, 1) * 100
+        rounding: kopeck_half_up
+        schedule: {{start: application_month}}
+        """
+    rules = ruleset(measure("a", body.format(floor=1)), measure("b", body.format(floor=2)))
+    shared = shared_signatures(rules)
+    assert not any(isinstance(k, tuple) and k[0] == "expression" and k[1].func == "max" for k in shared)
+    assert any(isinstance(k, tuple) and k[0] == "expression" and type(k[1]).__name__ == "Aggregate" for k in shared)
