@@ -156,8 +156,7 @@ def evaluate_frames(
             },
             "measure_version": pd.Categorical.from_codes(outcome.version + 1, dtype=types.versions, validate=False),
         },
-        columns=COLUMNS,
-        copy=False,  # the outcome's arrays are this frame's own
+        copy=False,  # the outcome's arrays are this frame's own; the columns in COLUMNS' order
     )
 
 
@@ -311,6 +310,7 @@ def _evaluate_version(
         rows,
         len(frames.households) if measure.entity == "household" else len(frames.members),
     )
+    sharing.expressions = program.expression_keys.setdefault((measure.code, version.effective_from), {})
     ctx = VectorContext(ruleset, frames, period, persons, households, variables, program, cache, measure.code, sharing)
     local = np.arange(len(rows))
     open_rows = np.ones(len(rows), dtype=bool)

@@ -183,6 +183,7 @@ class VectorProgram:
         self._signatures: dict[tuple[str, Any], dict[str, tuple[str, bool]]] = {}
         self._shared: set[str] | None = None
         self.result_types: dict[str, tuple[Any, Any]] = {}  # measure code → (measure, engine.batch types)
+        self.expression_keys: dict[tuple[str, Any], dict[int, Any]] = {}  # per measure version: id(node) → key
 
     def signatures_of(self, measure: str, version: Any, variables: dict) -> dict[str, tuple[str, bool]]:
         """The signatures of a measure version's variables (``vector_shared``), computed once."""
