@@ -1,13 +1,14 @@
 """Variables shared between measures in one batch evaluation.
 
 Two measures often compute the same thing: the family's income over the same window, the
-children under 17, a person's age at the month's end. Function calls and aggregates at the
-subjects' level (outside loop bodies) are shared the same way when two measure versions write
-them alike over the same variables (``expression_key``). A variable is *the same* in two measure
+children under 17, a person's age at the month's end. A variable is *the same* in two measure
 versions when its formula text is the same and so, recursively, are the variables it reads (the
 *signature*); its value then depends only on the subject, the period, the rule set and — when it
 reads ``application`` — the measure whose application that is. Such a variable, used by two or
-more measure versions of the rule set, is computed once per subject row and reused.
+more measure versions of the rule set, is computed once per subject row and reused. Aggregates
+and calls of the functions that read tables, at the subjects' level (outside loop bodies), are
+shared the same way when two measure versions write them alike over the same variables
+(``expression_key``).
 
 A value is kept for the whole subject set of the entity (every person, or every household), with
 a mask of the rows computed so far: a measure narrowed to some rows fills those, and a later
@@ -73,13 +74,40 @@ def shared_signatures(ruleset) -> set:  # type: ignore[no-untyped-def, type-arg]
     return {key for key, count in counts.items() if count >= 2}
 
 
+# Functions that read the frames' tables or scan brackets: worth keeping for other measures. The
+# rest (arithmetic, dates, windows, parameters) cost less to compute again than to keep.
+WORTH_KEEPING = frozenset(
+    {
+        "age",
+        "age_months",
+        "bracket",
+        "marginal",
+        "has_category",
+        "category_start",
+        "categories",
+        "disability_group",
+        "is_disabled_child",
+        "is_pregnant",
+        "pregnancy_weeks",
+        "pregnancy_registration_weeks",
+        "pregnancy_registered_on",
+        "expected_birth",
+        "income",
+        "income_months",
+        "reason_months",
+        "has_reason",
+        "has_document",
+    }
+)
+
+
 def _root_expressions(exprs: list) -> set:  # type: ignore[type-arg]
-    """Function calls and aggregates of the expressions, outside any loop's body."""
+    """Aggregates, and calls of the functions worth keeping, outside any loop's body."""
     found = set()
     stack = list(exprs)
     while stack:
         node = stack.pop()
-        if isinstance(node, ast.Call | ast.Aggregate):
+        if isinstance(node, ast.Aggregate) or (isinstance(node, ast.Call) and node.func in WORTH_KEEPING):
             found.add(node)
         if isinstance(node, ast.Aggregate | ast.ListComp):
             stack.append(node.source)  # the body runs per item: not a value of the subject
