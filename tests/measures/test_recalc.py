@@ -200,3 +200,46 @@ def test_processes_and_dask_give_what_in_process_gives(register, rules, engine_n
     with transaction(engine) as session:
         summary = json.loads(session.get(RecalcRun, other.run_id).summary)
     assert summary["engine"] == engine_name
+
+
+def test_a_municipality_run_reads_and_compares_only_its_households(register, rules):
+    """Partitions are ranges of household ids: a municipality's run must still read, write and
+    compare against assignments only the municipality's households."""
+    url, engine = register
+    with transaction(engine) as session:
+        (municipality,) = session.execute(
+            sa.text("select municipality from households group by municipality order by count(*) desc limit 1")
+        ).one()
+        ours = set(
+            session.execute(sa.text("select id from households where municipality = :m"), {"m": municipality}).scalars()
+        )
+        other_person, other_household = session.execute(
+            sa.text(
+                "select m.person_id, m.household_id from memberships m join households h on h.id = m.household_id "
+                "where h.municipality != :m order by m.person_id limit 1"
+            ),
+            {"m": municipality},
+        ).one()
+        session.add(
+            Assignment(
+                person_id=other_person,
+                household_id=other_household,
+                measure="edv_disabled",
+                period_from=date(2025, 1, 1),
+                amount=Decimal("3000.00"),
+            )
+        )
+        members = {p: h for p, h in session.execute(sa.text("select person_id, household_id from memberships")).all()}
+    whole = recalculate(engine, url, rules, PERIOD, partition_size=40)
+    part = recalculate(engine, url, rules, PERIOD, municipality=municipality, partition_size=40)
+    assert part.ok and part.partitions >= 2 and 0 < part.households < whole.households
+    with transaction(engine) as session:
+        written = set(
+            session.execute(sa.select(RecalcResult.household_id).where(RecalcResult.run_id == part.run_id)).scalars()
+        )
+        compared = set(
+            session.execute(sa.select(RecalcChange.household_id).where(RecalcChange.run_id == part.run_id)).scalars()
+        )
+    assert written and written <= ours and compared <= ours and other_household not in compared
+    expected = {key: value for key, value in _results(engine, whole.run_id).items() if members[key[0]] in ours}
+    assert _results(engine, part.run_id) == expected
