@@ -601,7 +601,7 @@ def _member_window_totals(ctx, kinds, exclude, first: int, last: int, which: int
     dense = _income_matrix(ctx) if found is None else None
     if dense is not None:  # a slice of the member × month matrix of each chosen kind
         matrix, first_month, names = dense
-        chosen = [i for i, n in enumerate(names) if (kinds is None or n in kinds) and not (exclude and n in exclude)]
+        chosen = [i for i, wanted in enumerate(_wanted(names, kinds, exclude)) if wanted]
         low, high = max(first, first_month) - first_month, min(last, first_month + matrix.shape[2] - 1) - first_month
         found = np.zeros(matrix.shape[1], dtype=np.int64)
         if chosen and low <= high:
@@ -615,8 +615,7 @@ def _member_window_totals(ctx, kinds, exclude, first: int, last: int, which: int
         months, bounds = _income_row_months(ctx)
         inside = (months >= first) & (months <= last)
         if kinds is not None or exclude is not None:
-            wanted = np.array([(kinds is None or n in kinds) and not (exclude and n in exclude) for n in names])
-            inside &= wanted[codes] if len(names) else False
+            inside &= np.array(_wanted(names, kinds, exclude), dtype=bool)[codes] if len(names) else False
         running = np.concatenate([[0], np.cumsum(np.where(inside, amounts, 0))])
         found = ctx.cache[key] = running[bounds[1:]] - running[bounds[:-1]]
     if found is None:
@@ -628,6 +627,11 @@ def _member_window_totals(ctx, kinds, exclude, first: int, last: int, which: int
         bounds = _member_bounds(ctx, keys, kinds, exclude)
         found = ctx.cache[key] = running[bounds[1:]] - running[bounds[:-1]]
     return found
+
+
+def _wanted(names: list[str], kinds: tuple[str, ...] | None, exclude: tuple[str, ...] | None) -> list[bool]:
+    """For each income kind of the frames: whether ``kinds=`` and ``exclude=`` choose it."""
+    return [(kinds is None or name in kinds) and not (exclude is not None and name in exclude) for name in names]
 
 
 _MATRIX_CELLS = 40_000_000  # kinds × members × months: 160 MB as int32, at most
@@ -676,8 +680,8 @@ def _dense_windows(ctx, kinds, exclude, person: Refs, window: Windows, which: in
     columns = np.clip(columns, 0, span - 1)
     members = person.idx[:, None]
     monthly = np.zeros(columns.shape, dtype=np.int64)
-    for kind, name in enumerate(names):
-        if (kinds is None or name in kinds) and not (exclude and name in exclude):
+    for kind, wanted in enumerate(_wanted(names, kinds, exclude)):
+        if wanted:
             monthly += np.where(inside, matrix[kind][members, columns], 0)
     return monthly.sum(axis=1) if which == 0 else np.count_nonzero(monthly > 0, axis=1).astype(np.int64)
 
