@@ -56,13 +56,8 @@ def prepare(ruleset: RuleSet) -> VectorProgram:
         for version in measure.versions:
             variables = {**ruleset.library, **version.variables}
             program.signatures_of(measure.code, version.effective_from, variables)
-            formulas = [variable.formula for variable in variables.values()]
-            formulas += [leaf.formula for leaf in version.eligibility.leaves() if leaf.formula is not None]
-            spec = version.schedule
-            formulas += [version.amount, version.applies_to, spec.start_formula, spec.until]
-            for formula in formulas:
-                if formula is not None:
-                    program.formula(formula)
+            for formula in [*(variable.formula for variable in variables.values()), *version.formulas()]:
+                program.formula(formula)
     return program
 
 
@@ -81,7 +76,7 @@ class _Outcome:
     conditions: dict[str, int]
 
     @classmethod
-    def empty(cls, n: int) -> _Outcome:
+    def empty(cls, n: int, conditions: dict[str, int]) -> _Outcome:
         missing = np.full(n, -1, dtype=np.int64)
         return cls(
             np.zeros(n, dtype=np.int8),
@@ -91,12 +86,12 @@ class _Outcome:
             missing.copy(),
             missing.copy(),
             np.full(n, -1, dtype=np.int16),
-            {},
+            conditions,
         )
 
     def code(self, condition: str) -> int:
         """The code of a failed condition's id (or of ``valid_period``, ``region`` ...)."""
-        return self.conditions.setdefault(condition, len(self.conditions))
+        return self.conditions[condition]
 
     def settle(self, rows: np.ndarray, status: int, failed: str | np.ndarray | None = None) -> None:
         """Settle the open ones of ``rows``; ``failed``: a condition id, or codes along ``rows``."""
@@ -130,18 +125,12 @@ def evaluate_frames(
         members = persons
     n = len(persons)
     types = _result_types(ruleset, definition)
-    outcome = _Outcome.empty(n)
-    outcome.conditions = dict(types.conditions)
+    outcome = _Outcome.empty(n, types.conditions)
     cache = {} if cache is None else cache
     with decimal.localcontext(CONTEXT):
         _evaluate(ruleset, frames, definition, month, persons, households, outcome, cache)
     assert not (outcome.status == OPEN).any(), "a subject left without a status"
     eligible = outcome.status == ELIGIBLE
-    failed_type = (
-        types.failed
-        if len(outcome.conditions) == len(types.conditions)
-        else pd.CategoricalDtype(["", *outcome.conditions])  # an id the tree did not list (never, so far)
-    )
     return pd.DataFrame(
         {
             "measure": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), dtype=types.measure, validate=False),
@@ -149,7 +138,7 @@ def evaluate_frames(
             "member": members,
             "status": pd.Categorical.from_codes(outcome.status - 1, dtype=STATUS_TYPE, validate=False),
             "amount": pd.arrays.IntegerArray(outcome.amount, ~eligible),  # set for eligible rows only
-            "failed": pd.Categorical.from_codes(outcome.failed + 1, dtype=failed_type, validate=False),
+            "failed": pd.Categorical.from_codes(outcome.failed + 1, dtype=types.failed, validate=False),
             **{
                 name: pd.arrays.IntegerArray(values, values == -1)
                 for name, values in (("start", outcome.start), ("end", outcome.end), ("review", outcome.review))

@@ -132,6 +132,13 @@ class MeasureVersion:
     applies_to_reason: str | None
     span: Span = field(compare=False)
 
+    def formulas(self) -> list[Formula]:
+        """The version's own formulas besides its variables: applies_to, the eligibility leaves,
+        the amount and the schedule's start and end."""
+        found = [self.applies_to, *(leaf.formula for leaf in self.eligibility.leaves()), self.amount]
+        found += [self.schedule.start_formula, self.schedule.until]
+        return [formula for formula in found if formula is not None]
+
 
 @dataclass(frozen=True, slots=True)
 class Expectation:

@@ -43,10 +43,12 @@ class PartitionTask:
     measures: tuple[str, ...]
     dry_run: bool
     actor: str
-    municipality: str | None = None
-    # The households are those of household_ranges' criteria with ids from the first to the last
-    # of ``household_ids``: read by that range (fast) rather than by the list.
-    by_range: bool = True
+    municipality: str | None = None  # the partition's households: household_ranges' criteria,
+    # with ids from the first to the last of household_ids (read by that range: fast)
+
+    @property
+    def household_range(self) -> tuple[int, int]:
+        return (self.household_ids[0], self.household_ids[-1]) if self.household_ids else (1, 0)  # (1, 0): none
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,12 +151,7 @@ def not_applied(ruleset: RuleSet, frames: Frames, results: pd.DataFrame) -> pd.S
 
 
 def _current_assignments(session, task: PartitionTask, period: Month, measures: list[str]) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    if task.by_range:
-        households = partition_households(
-            Assignment.household_id, task.household_ids[0], task.household_ids[-1], period.end, task.municipality
-        )
-    else:
-        households = Assignment.household_id.in_(task.household_ids)
+    households = partition_households(Assignment.household_id, *task.household_range, period.end, task.municipality)
     rows = session.execute(
         select(
             Assignment.id, Assignment.household_id, Assignment.person_id, Assignment.measure, Assignment.amount
@@ -238,15 +235,9 @@ def run_partition(task: PartitionTask) -> PartitionReport:
     try:
         ruleset = _ruleset(task)
         with acting_as(task.actor), transaction(engine) as session:
-            if task.by_range and households:
-                frames, household_ids, person_ids = partition_frames(
-                    session,
-                    period.end,
-                    municipality=task.municipality,
-                    household_range=(households[0], households[-1]),
-                )
-            else:
-                frames, household_ids, person_ids = partition_frames(session, period.end, household_ids=households)
+            frames, household_ids, person_ids = partition_frames(
+                session, period.end, municipality=task.municipality, household_range=task.household_range
+            )
             results = evaluate_partition(ruleset, frames, household_ids, person_ids, period, measures)
             changes = changes_against(results, _current_assignments(session, task, period, measures))
             if not task.dry_run:

@@ -692,20 +692,24 @@ def _income_row_months(ctx) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no
     found = ctx.cache.get(("income row months",))
     if found is None:
         keys = _income_rows(ctx)[0]
-        counts = np.bincount(keys // _SHIFT, minlength=len(ctx.frames.members))  # keys ascend: rows by member
-        found = (keys % _SHIFT).astype(np.int32), np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        found = (keys % _SHIFT).astype(np.int32), _member_starts(keys, len(ctx.frames.members))
         ctx.cache[("income row months",)] = found
     return found
 
 
 def _member_bounds(ctx, keys: np.ndarray, kinds, exclude) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """Where each member's rows begin in the sorted (member, month) keys, and where the last ends."""
+    """``_member_starts`` of a kinds selection's (member, month) index, once."""
     key = ("income bounds", kinds, exclude)
     found = ctx.cache.get(key)
     if found is None:
-        members = np.arange(len(ctx.frames.members) + 1, dtype=np.int64)
-        found = ctx.cache[key] = np.searchsorted(keys, members * _SHIFT, side="left")
+        found = ctx.cache[key] = _member_starts(keys, len(ctx.frames.members))
     return found
+
+
+def _member_starts(keys: np.ndarray, members: int) -> np.ndarray:
+    """Where each member's rows begin in ascending (member, month) keys, and where the last ends."""
+    counts = np.bincount(keys // _SHIFT, minlength=members)
+    return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
 
 
 def _income_known(ctx, person: Refs, window: Windows) -> np.ndarray:  # type: ignore[no-untyped-def]

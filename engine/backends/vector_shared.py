@@ -66,9 +66,7 @@ def shared_signatures(ruleset) -> set:  # type: ignore[no-untyped-def, type-arg]
             variables = {**ruleset.library, **version.variables}
             found = signatures(variables)
             counts.update({signature for signature, _ in found.values()})
-            formulas = [leaf.formula for leaf in version.eligibility.leaves()]
-            formulas += [version.amount, version.applies_to, version.schedule.start_formula, version.schedule.until]
-            roots = [f.expr for f in formulas if f is not None]
+            roots = [formula.expr for formula in version.formulas()]
             inner = [node for v in variables.values() for node in ast.children(v.formula.expr)]  # not whole variables
             counts.update({expression_key(node, found) for node in _root_expressions([*roots, *inner])})
     return {key for key, count in counts.items() if count >= 2}
