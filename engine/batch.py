@@ -11,8 +11,10 @@ from __future__ import annotations
 import decimal
 import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -44,7 +46,8 @@ def program_for(ruleset: RuleSet) -> VectorProgram:
 
 STATUSES = ("eligible", "ineligible", "undetermined", "error", "not_applied")  # the result's categories
 STATUS_TYPE = pd.CategoricalDtype(STATUSES)
-OPEN, ELIGIBLE, INELIGIBLE, UNDETERMINED, ERROR = 0, 1, 2, 3, 4  # codes in an outcome (0: not settled yet)
+# Codes in an outcome: a status is its category's code in STATUS_TYPE; OPEN: not settled yet.
+OPEN, ELIGIBLE, INELIGIBLE, UNDETERMINED, ERROR = -1, 0, 1, 2, 3
 
 
 def prepare(ruleset: RuleSet) -> VectorProgram:
@@ -63,45 +66,53 @@ def prepare(ruleset: RuleSet) -> VectorProgram:
 
 @dataclass(slots=True)
 class _Outcome:
-    """Per subject row: status code, amount (kopecks), first failed condition (a code into
-    ``conditions``), schedule months and version (an index into the measure's versions)."""
+    """Per subject row, each column already in the result frame's coding: status (a code of
+    STATUS_TYPE, or OPEN), amount (kopecks, meaningful where eligible), first failed condition
+    (its category code, 0 for none), schedule months (-1 for none) and version (its category
+    code: 1 + the index of the version, 0 for none)."""
 
-    status: np.ndarray  # int8: OPEN, ELIGIBLE ...
-    amount: np.ndarray  # int64 kopecks, meaningful where eligible
-    failed: np.ndarray  # int32: -1, or the position of the condition's id in ``conditions``
+    status: np.ndarray  # int8
+    amount: np.ndarray  # int64
+    failed: np.ndarray  # int32
     start: np.ndarray
     end: np.ndarray
     review: np.ndarray
-    version: np.ndarray  # int16: -1, or the index of the version
-    conditions: dict[str, int]
+    version: np.ndarray  # int16
+    conditions: dict[str, int]  # a failed condition's id (or ``valid_period``, ``region`` ...) → its code
 
     @classmethod
     def empty(cls, n: int, conditions: dict[str, int]) -> _Outcome:
         missing = np.full(n, -1, dtype=np.int64)
         return cls(
-            np.zeros(n, dtype=np.int8),
+            np.full(n, OPEN, dtype=np.int8),
             np.zeros(n, dtype=np.int64),
-            np.full(n, -1, dtype=np.int32),
+            np.zeros(n, dtype=np.int32),
             missing,
             missing.copy(),
             missing.copy(),
-            np.full(n, -1, dtype=np.int16),
+            np.zeros(n, dtype=np.int16),
             conditions,
         )
 
-    def code(self, condition: str) -> int:
-        """The code of a failed condition's id (or of ``valid_period``, ``region`` ...)."""
-        return self.conditions[condition]
-
-    def settle(self, rows: np.ndarray, status: int, failed: str | np.ndarray | None = None) -> None:
-        """Settle the open ones of ``rows``; ``failed``: a condition id, or codes along ``rows``."""
+    def settle(self, rows: np.ndarray, status: int, failed: str | None = None) -> None:
+        """Settle the open ones of ``rows`` (before the eligibility tree: a version, a region ...)."""
         if not len(rows):
             return
-        still_open = self.status[rows] == OPEN
-        rows = rows[still_open]
+        rows = rows[self.status[rows] == OPEN]
         self.status[rows] = status
         if failed is not None:
-            self.failed[rows] = self.code(failed) if isinstance(failed, str) else failed[still_open]
+            self.failed[rows] = self.conditions[failed]
+
+    def decide(self, rows: np.ndarray | None, status: np.ndarray, failed: np.ndarray | None = None) -> None:
+        """Write the codes of open rows (``None``: every subject) — OPEN where still open."""
+        if rows is None:
+            self.status[:] = status
+            if failed is not None:
+                self.failed[:] = failed
+        else:
+            self.status[rows] = status
+            if failed is not None:
+                self.failed[rows] = failed
 
 
 def evaluate_frames(
@@ -130,20 +141,19 @@ def evaluate_frames(
     with decimal.localcontext(CONTEXT):
         _evaluate(ruleset, frames, definition, month, persons, households, outcome, cache)
     assert not (outcome.status == OPEN).any(), "a subject left without a status"
-    eligible = outcome.status == ELIGIBLE
     return pd.DataFrame(
         {
             "measure": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), dtype=types.measure, validate=False),
             "household": households,
             "member": members,
-            "status": pd.Categorical.from_codes(outcome.status - 1, dtype=STATUS_TYPE, validate=False),
-            "amount": pd.arrays.IntegerArray(outcome.amount, ~eligible),  # set for eligible rows only
-            "failed": pd.Categorical.from_codes(outcome.failed + 1, dtype=types.failed, validate=False),
+            "status": pd.Categorical.from_codes(outcome.status, dtype=STATUS_TYPE, validate=False),
+            "amount": pd.arrays.IntegerArray(outcome.amount, outcome.status != ELIGIBLE),  # for eligible rows only
+            "failed": pd.Categorical.from_codes(outcome.failed, dtype=types.failed, validate=False),
             **{
                 name: pd.arrays.IntegerArray(values, values == -1)
                 for name, values in (("start", outcome.start), ("end", outcome.end), ("review", outcome.review))
             },
-            "measure_version": pd.Categorical.from_codes(outcome.version + 1, dtype=types.versions, validate=False),
+            "measure_version": pd.Categorical.from_codes(outcome.version, dtype=types.versions, validate=False),
         },
         copy=False,  # the outcome's arrays are this frame's own; the columns in COLUMNS' order
     )
@@ -154,7 +164,7 @@ class _ResultTypes:
     """A measure's categorical types in result frames, made once per rule set."""
 
     measure: pd.CategoricalDtype
-    conditions: dict[str, int]  # every id a result can name as failed → its code
+    conditions: dict[str, int]  # every id a result can name as failed → its code in ``failed`` (from 1)
     failed: pd.CategoricalDtype
     versions: pd.CategoricalDtype
 
@@ -173,7 +183,7 @@ def _result_types(ruleset: RuleSet, measure: Measure) -> _ResultTypes:
                 node = stack.pop()
                 ids.append(node.id)
                 stack.extend(reversed(node.children))
-        conditions = {condition: code for code, condition in enumerate(dict.fromkeys(ids))}
+        conditions = {condition: code for code, condition in enumerate(dict.fromkeys(ids), start=1)}
         types = _ResultTypes(
             pd.CategoricalDtype([measure.code]),
             conditions,
@@ -185,13 +195,37 @@ def _result_types(ruleset: RuleSet, measure: Measure) -> _ResultTypes:
 
 
 def evaluate_catalogue(
-    ruleset: RuleSet, frames: Frames, period: Month | str, measures: list[str] | None = None
+    ruleset: RuleSet, frames: Frames, period: Month | str, measures: list[str] | None = None, threads: int = 1
 ) -> pd.DataFrame:
     """Every measure (or the listed ones) over the frames, one frame of results."""
+    return concat_results(evaluate_measures(ruleset, frames, period, measures, threads))
+
+
+def evaluate_measures(
+    ruleset: RuleSet,
+    frames: Frames,
+    period: Month | str,
+    measures: list[str] | None = None,
+    threads: int = 1,
+    summarize: Callable[[pd.DataFrame], Any] | None = None,
+) -> list[Any]:
+    """The result frame of every measure (or of the listed ones), in the order of the measures;
+    with ``summarize``, what it makes of each frame instead (the frames are then not kept).
+
+    ``threads`` > 1 evaluates measures side by side: numpy works outside Python's lock, so threads
+    use more cores of one process. The values measures share are computed once and kept for all;
+    the results are the same with any number of threads."""
     cache: dict = {}
     codes = measures if measures is not None else sorted(ruleset.measures)
-    parts = [evaluate_frames(ruleset, frames, code, period, cache) for code in codes]
-    return concat_results(parts)
+
+    def one(code: str) -> Any:
+        result = evaluate_frames(ruleset, frames, code, period, cache)
+        return result if summarize is None else summarize(result)
+
+    if threads <= 1 or len(codes) <= 1:
+        return [one(code) for code in codes]
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="mera-measure") as pool:
+        return list(pool.map(one, codes))
 
 
 def concat_results(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -240,16 +274,18 @@ def _evaluate(
         listed = _matches(frames.households["municipality"], sorted(measure.municipalities), cache)[households]
         outcome.settle(rows[~unknown & ~listed], INELIGIBLE, "municipality")
     for index, version in enumerate(measure.versions):
+        still_open = outcome.status == OPEN
         if single is not None:
-            chosen = rows[outcome.status == OPEN] if index == single else rows[:0]
+            chosen = rows[still_open] if index == single else rows[:0]
         else:
-            chosen = rows[(versions == index) & (outcome.status == OPEN)]
+            chosen = rows[(versions == index) & still_open]
         if chosen.size == 0:
             continue
-        outcome.version[chosen] = index
         if len(chosen) == n:  # every subject: the arrays as they are
-            _evaluate_version(ruleset, frames, measure, version, period, persons, households, rows, outcome, cache)
+            outcome.version[:] = index + 1
+            _evaluate_version(ruleset, frames, measure, version, period, persons, households, None, outcome, cache)
         else:
+            outcome.version[chosen] = index + 1
             _evaluate_version(
                 ruleset, frames, measure, version, period, persons[chosen], households[chosen], chosen, outcome, cache
             )
@@ -284,10 +320,13 @@ def _evaluate_version(
     period: PeriodValue,
     persons: np.ndarray,
     households: np.ndarray,
-    rows: np.ndarray,
+    rows: np.ndarray | None,
     outcome: _Outcome,
     cache: dict,
 ) -> None:
+    """Settle the outcome's ``rows`` (open, all of this version; ``None``: every subject) step
+    by step: ``applies_to``, the eligibility tree, the amount and the schedule, each step
+    computed only for the rows the steps before left open."""
     variables = {**ruleset.library, **version.variables}
     program = program_for(ruleset)
     sharing = Sharing(
@@ -296,94 +335,96 @@ def _evaluate_version(
         program.shared_signatures(ruleset),
         (measure.entity, period.start, period.end, ruleset.version, id(frames)),
         measure.code if frames.applications is not None else "",  # whose application ``application`` is
-        rows,
+        np.arange(len(persons)) if rows is None else rows,
         len(frames.households) if measure.entity == "household" else len(frames.members),
     )
     sharing.expressions = program.expression_keys.setdefault((measure.code, version.effective_from), {})
     ctx = VectorContext(ruleset, frames, period, persons, households, variables, program, cache, measure.code, sharing)
-    local = np.arange(len(rows))
-    open_rows = np.ones(len(rows), dtype=bool)
 
-    def settle(mask: np.ndarray, status: int, failed: str | np.ndarray | None = None) -> None:
-        """Settle the rows of ``mask`` still open here (they are open in the outcome too)."""
-        if not mask.any():
-            return
-        chosen = mask & open_rows
-        target = chosen if len(rows) == len(outcome.status) else rows[chosen]  # every subject: the mask
-        outcome.status[target] = status
-        if failed is not None:
-            outcome.failed[target] = outcome.code(failed) if isinstance(failed, str) else failed[chosen]
-        open_rows[chosen] = False
-
-    def narrow() -> bool:
-        """Keep only the open rows in the context; ``False`` when none is left."""
-        nonlocal ctx, rows, households, local, open_rows
-        if open_rows.all():
+    def step(status: np.ndarray, failed: np.ndarray | None = None) -> bool:
+        """Write a step's codes for the open rows; keep the rows it leaves open (``False``: none)."""
+        nonlocal ctx, rows, households
+        outcome.decide(rows, status, failed)
+        still_open = status == OPEN
+        if still_open.all():
             return True
-        keep = np.flatnonzero(open_rows)
-        ctx, rows, households = ctx.narrowed(keep), rows[keep], households[keep]
-        local, open_rows = np.arange(len(keep)), np.ones(len(keep), dtype=bool)
+        keep = np.flatnonzero(still_open)
+        ctx, households = ctx.narrowed(keep), households[keep]
+        rows = keep if rows is None else rows[keep]
         return len(keep) > 0
 
     if measure.entity == "person" and version.applies_to is not None:
         applies = ctx.program.formula(version.applies_to)(ctx)
-        settle(applies.err, ERROR)
-        settle(~applies.known, UNDETERMINED)
-        settle(~applies.v, INELIGIBLE, "applies_to")  # type: ignore[attr-defined]
-        if not narrow():
+        status = _status(applies.v, applies.known, applies.err, INELIGIBLE)  # type: ignore[attr-defined]
+        failed = np.where(status == INELIGIBLE, np.int32(outcome.conditions["applies_to"]), np.int32(0))
+        if not step(status, failed):
             return
-    value, known, err, failed = _condition(ctx, version.eligibility, outcome.code)
-    settle(err, ERROR)
-    settle(known & ~value, INELIGIBLE, failed)
-    settle(~known, UNDETERMINED)
-    if not narrow():
+    value, known, err, failed = _condition(ctx, version.eligibility, outcome.conditions)
+    status = _status(value, known, err, INELIGIBLE)
+    if not step(status, np.where(status == INELIGIBLE, failed, np.int32(0))):
         return
     amount = ctx.program.formula(version.amount)(ctx)
     assert isinstance(amount, Num)
-    settle(amount.err, ERROR)
-    settle(~amount.known, UNDETERMINED)
     rounding = version.rounding
     rounded = vv.round_to(amount, rounding.places, rounding.mode)
     kopecks = rounded.rescaled(2) if rounded.scale <= 2 else rounded.m
-    eligible = open_rows.copy()
     start, end, review, schedule_err = _schedule(ctx, measure, version, households)
-    settle(schedule_err, ERROR)
-    eligible &= open_rows
-    chosen = rows[eligible]
-    outcome.amount[chosen] = np.asarray(kopecks[local[eligible]], dtype=np.int64)
-    outcome.start[chosen] = start[eligible]
-    outcome.end[chosen] = end[eligible]
-    outcome.review[chosen] = review[eligible]
-    settle(eligible, ELIGIBLE)
+    status = _status(None, amount.known, amount.err, ELIGIBLE)
+    status[schedule_err & (status == ELIGIBLE)] = ERROR
+    outcome.decide(rows, status)
+    eligible = status == ELIGIBLE
+    if eligible.all():
+        target = slice(None) if rows is None else rows
+        outcome.amount[target] = np.asarray(kopecks, dtype=np.int64)
+        outcome.start[target], outcome.end[target], outcome.review[target] = start, end, review
+        return
+    chosen = np.flatnonzero(eligible)
+    target = chosen if rows is None else rows[chosen]
+    outcome.amount[target] = np.asarray(kopecks[chosen], dtype=np.int64)
+    outcome.start[target], outcome.end[target], outcome.review[target] = start[chosen], end[chosen], review[chosen]
+
+
+def _status(value: np.ndarray | None, known: np.ndarray, err: np.ndarray, otherwise: int) -> np.ndarray:
+    """A step's codes in the scalar backend's order: an error, else ``otherwise`` where the value
+    is known and false (``None``: everywhere known), else undetermined where unknown, else open."""
+    if value is None:
+        status = np.full(len(known), otherwise, dtype=np.int8)
+    else:
+        status = np.where(value, np.int8(OPEN), np.int8(otherwise))
+    if not known.all():
+        status[~known] = UNDETERMINED
+    if err.any():
+        status[err] = ERROR
+    return status
 
 
 def _condition(
-    ctx: VectorContext, node: Condition, code: Callable[[str], int]
+    ctx: VectorContext, node: Condition, codes: dict[str, int]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(value, known, err, first failed condition's code or -1) of an eligibility node, with the
+    """(value, known, err, first failed condition's code or 0) of an eligibility node, with the
     scalar order of evaluation: an ``all`` ignores errors after a failed child, an ``any`` stops
-    at a true one. ``code`` gives a condition id's code."""
+    at a true one. ``codes``: each condition id's code."""
     n = ctx.n
     if node.kind == "leaf":
         assert node.formula is not None
         value = ctx.program.formula(node.formula)(ctx)
         assert isinstance(value, Bools)
-        return value.v, value.known, value.err, _codes(value.known & ~value.v & ~value.err, code(node.id))
+        return value.v, value.known, value.err, _codes(value.known & ~value.v & ~value.err, codes[node.id])
     if node.kind == "not":
-        inner_v, inner_known, inner_err, _inner_failed = _condition(ctx, node.children[0], code)
-        return ~inner_v, inner_known, inner_err, _codes(inner_known & inner_v & ~inner_err, code(node.id))
+        inner_v, inner_known, inner_err, _inner_failed = _condition(ctx, node.children[0], codes)
+        return ~inner_v, inner_known, inner_err, _codes(inner_known & inner_v & ~inner_err, codes[node.id])
     # A child is evaluated only for the rows its predecessors left open (the rest are decided,
     # and a decided row ignores later errors and unknowns), on a narrowed context.
     err = np.zeros(n, dtype=bool)
     unknown = np.zeros(n, dtype=bool)
     if node.kind == "all":
-        failed = np.full(n, -1, dtype=np.int32)
+        failed = np.zeros(n, dtype=np.int32)
         refused = np.zeros(n, dtype=bool)
         for child in node.children:
             if refused.all():
                 break
             if not refused.any():  # every row still open: whole-array operations
-                v, known, child_err, child_failed = _condition(ctx, child, code)
+                v, known, child_err, child_failed = _condition(ctx, child, codes)
                 child_false = known & ~v & ~child_err
                 err |= child_err
                 failed = np.where(child_false, child_failed, failed)
@@ -391,7 +432,7 @@ def _condition(
                 unknown |= ~known & ~child_err
                 continue
             active = np.flatnonzero(~refused)
-            v, known, child_err, child_failed = _condition(ctx.narrowed(active), child, code)
+            v, known, child_err, child_failed = _condition(ctx.narrowed(active), child, codes)
             child_false = known & ~v & ~child_err
             err[active] |= child_err
             failed[active[child_false]] = child_failed[child_false]
@@ -404,23 +445,23 @@ def _condition(
         if granted.all():
             break
         if not granted.any():
-            v, known, child_err, _child_failed = _condition(ctx, child, code)
+            v, known, child_err, _child_failed = _condition(ctx, child, codes)
             err |= child_err
             unknown |= ~known & ~child_err
             granted |= known & v & ~child_err
             continue
         active = np.flatnonzero(~granted)
-        v, known, child_err, _child_failed = _condition(ctx.narrowed(active), child, code)
+        v, known, child_err, _child_failed = _condition(ctx.narrowed(active), child, codes)
         err[active] |= child_err
         unknown[active] |= ~known & ~child_err
         granted[active] |= known & v & ~child_err
     known = granted | ~unknown
-    return granted, known, err, _codes(known & ~granted, code(node.id))
+    return granted, known, err, _codes(known & ~granted, codes[node.id])
 
 
 def _codes(failed: np.ndarray, condition: int) -> np.ndarray:
-    """The condition's code where ``failed``, -1 elsewhere."""
-    return np.where(failed, np.int32(condition), np.int32(-1))
+    """The condition's code where ``failed``, 0 elsewhere."""
+    return np.where(failed, np.int32(condition), np.int32(0))
 
 
 def _months(value: Vec) -> np.ndarray:

@@ -440,8 +440,9 @@ def _has_category(ctx, node, person: Refs, code: Texts, on: Days) -> Vec:  # typ
             valid = (_column(ctx, "categories", "code").values == code.v[0]) & (
                 (categories["start"].to_numpy() <= day) & (day <= categories["end"].to_numpy())
             )
-            flags = ctx.cache[key] = np.zeros(len(ctx.frames.members), dtype=bool)
+            flags = np.zeros(len(ctx.frames.members), dtype=bool)
             flags[categories["member"].to_numpy()[valid]] = True
+            ctx.cache[key] = flags  # kept only when whole: threads may read the cache meanwhile
         return Bools(*_ok(len(person.idx)), flags[person.idx])
     rows, _table_rows = _rows_matching(ctx, "categories", person, on.v, "code", code.v.astype(object))
     result = np.zeros(len(person.idx), dtype=bool)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import threading
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import fields
@@ -124,35 +125,42 @@ def expression_key(node: ast.Expr, found: Mapping) -> tuple:  # type: ignore[typ
 
 
 class SharedValues:
-    """Kept values: key → (value over the whole subject set, mask of the rows computed)."""
+    """Kept values: key → (value over the whole subject set, mask of the rows computed).
+
+    Measures evaluated in threads share one store: reading and writing hold a lock, so a value
+    is seen only with its rows filled (two threads may still compute the same value at once;
+    both are the same)."""
 
     def __init__(self) -> None:
         self._kept: dict[tuple, tuple[Vec, np.ndarray]] = {}  # type: ignore[type-arg]
+        self._lock = threading.Lock()
 
     def get(self, key: tuple, rows: np.ndarray) -> Vec | None:  # type: ignore[type-arg]
-        entry = self._kept.get(key)
-        if entry is None:
-            return None
-        kept, mask = entry
-        if len(rows) == len(mask):  # every subject (rows are distinct): the arrays as they are
-            return copy.copy(kept) if mask.all() else None
-        if not mask[rows].all():
-            return None
-        return kept.take(rows)  # type: ignore[attr-defined, no-any-return]
+        with self._lock:
+            entry = self._kept.get(key)
+            if entry is None:
+                return None
+            kept, mask = entry
+            if len(rows) == len(mask):  # every subject (rows are distinct): the arrays as they are
+                return copy.copy(kept) if mask.all() else None
+            if not mask[rows].all():
+                return None
+            return kept.take(rows)  # type: ignore[attr-defined, no-any-return]
 
     def put(self, key: tuple, rows: np.ndarray, size: int, value: Vec) -> None:  # type: ignore[type-arg]
         if isinstance(value, Lists):
             return
-        entry = self._kept.get(key)
-        if entry is None:
-            kept, mask = _empty_like(value, size), np.zeros(size, dtype=bool)
-        else:
-            kept, mask = entry
-            if type(kept) is not type(value) or getattr(kept, "kind", None) != getattr(value, "kind", None):
-                return
-        kept = _scatter(kept, rows, value)
-        mask[rows] = True
-        self._kept[key] = (kept, mask)
+        with self._lock:
+            entry = self._kept.get(key)
+            if entry is None:
+                kept, mask = _empty_like(value, size), np.zeros(size, dtype=bool)
+            else:
+                kept, mask = entry
+                if type(kept) is not type(value) or getattr(kept, "kind", None) != getattr(value, "kind", None):
+                    return
+            kept = _scatter(kept, rows, value)
+            mask[rows] = True
+            self._kept[key] = (kept, mask)
 
 
 def _empty_like(value: Vec, size: int) -> Vec:

@@ -3,6 +3,7 @@
     pip install -e '.[openfisca]'
     python tests/benchmarks/openfisca_compare.py                       # 10k, 100k, 500k persons
     python tests/benchmarks/openfisca_compare.py --persons 20000 --copies 33 --json
+    python tests/benchmarks/openfisca_compare.py --threads 1 --repeat 1              # quicker
 
 Three benefits, written once as Mera rules (YAML, below) and once as an OpenFisca tax-benefit
 system (Python variables, below), evaluated for March 2026:
@@ -47,7 +48,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from engine import Month  # noqa: E402
-from engine.batch import evaluate_frames, prepare  # noqa: E402
+from engine.batch import evaluate_measures, prepare  # noqa: E402
 from engine.frames import (  # noqa: E402
     EPOCH,
     NO_DAY,
@@ -365,17 +366,18 @@ def mera_frames(population: Population) -> Frames:
     )
 
 
-def run_mera(ruleset: RuleSet, population: Population) -> tuple[dict[str, tuple[int, int]], float]:
+def run_mera(ruleset: RuleSet, population: Population, threads: int = 1) -> tuple[dict[str, tuple[int, int]], float]:
     """Per measure: (recipients, total in kopecks); and the seconds, frames included."""
     started = time.perf_counter()
     frames = mera_frames(population)
-    cache: dict = {}
-    totals = {}
-    for code in sorted(ruleset.measures):
-        result = evaluate_frames(ruleset, frames, code, PERIOD, cache)
-        eligible = (result["status"] == "eligible").to_numpy()
-        totals[code] = (int(eligible.sum()), int(result["amount"].to_numpy(dtype=np.int64, na_value=0)[eligible].sum()))
-    return totals, time.perf_counter() - started
+    codes = sorted(ruleset.measures)
+    totals = evaluate_measures(ruleset, frames, PERIOD, codes, threads, summarize=_recipients_and_total)
+    return dict(zip(codes, totals, strict=True)), time.perf_counter() - started
+
+
+def _recipients_and_total(result: pd.DataFrame) -> tuple[int, int]:
+    eligible = (result["status"] == "eligible").to_numpy()
+    return int(eligible.sum()), int(result["amount"].to_numpy(dtype=np.int64, na_value=0)[eligible].sum())
 
 
 # -- OpenFisca ------------------------------------------------------------------------------------------
@@ -530,19 +532,40 @@ def compare(mera: dict[str, tuple[int, int]], openfisca: dict[str, tuple[int, in
     return problems
 
 
-def run(persons: int, copies: int, seed: int = 2026) -> dict[str, object]:
+def run(persons: int, copies: int, seed: int = 2026, threads: int = 2, repeat: int = 1) -> dict[str, object]:
+    """Both engines on one population; each timing is the best of ``repeat`` runs, the runs of
+    the engines interleaved (the machine's noise then falls on both alike). Mera runs in one
+    thread, and with ``threads`` when more than one."""
     population = make_population(persons, seed)
     ruleset = mera_rules(copies)
     system = openfisca_system(copies)
-    mera_totals, mera_seconds = run_mera(ruleset, population)
-    openfisca_totals, openfisca_seconds = run_openfisca(system, population, copies)
-    return {
+    seconds: dict[str, list[float]] = {"mera": [], "mera_threads": [], "openfisca": []}
+    for _ in range(repeat):
+        mera_totals, elapsed = run_mera(ruleset, population)
+        seconds["mera"].append(elapsed)
+        if threads > 1:
+            threaded_totals, elapsed = run_mera(ruleset, population, threads)
+            assert threaded_totals == mera_totals, "threads changed Mera's results"
+            seconds["mera_threads"].append(elapsed)
+        openfisca_totals, elapsed = run_openfisca(system, population, copies)
+        seconds["openfisca"].append(elapsed)
+    mera_seconds, openfisca_seconds = min(seconds["mera"]), min(seconds["openfisca"])
+    figure: dict[str, object] = {
         "persons": persons,
         "households": population.households,
         "benefits": 3 * copies,
         "seconds_mera": round(mera_seconds, 3),
         "seconds_openfisca": round(openfisca_seconds, 3),
         "openfisca_over_mera": round(openfisca_seconds / mera_seconds, 2),
+    }
+    if threads > 1:
+        threaded = min(seconds["mera_threads"])
+        figure |= {
+            "threads": threads,
+            "seconds_mera_threads": round(threaded, 3),
+            "openfisca_over_mera_threads": round(openfisca_seconds / threaded, 2),
+        }
+    return figure | {
         "problems": compare(mera_totals, openfisca_totals),
         "mera_totals": mera_totals,
         "openfisca_totals": openfisca_totals,
@@ -553,6 +576,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--persons", type=int, action="append", help="population sizes (default 10k, 100k, 500k)")
     parser.add_argument("--copies", type=int, action="append", help="copies of the three benefits (default 1 and 33)")
+    parser.add_argument("--threads", type=int, default=2, help="Mera's threads in the second timing (1: none)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each engine; the best is reported")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
@@ -560,13 +585,21 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     for copies in args.copies or [1, 33]:
         for persons in args.persons or [10_000, 100_000, 500_000]:
-            figure = run(persons, copies, args.seed)
+            figure = run(persons, copies, args.seed, args.threads, args.repeat)
             failed |= bool(figure["problems"])
             figures.append(figure)
             if not args.json:
+                threaded = (
+                    f", {figure['threads']} threads {figure['seconds_mera_threads']:>7.3f} s"
+                    f" (ratio {figure['openfisca_over_mera_threads']:>5.2f})"
+                    if "threads" in figure
+                    else ""
+                )
                 print(
-                    f"{figure['benefits']:>4} benefits {persons:>8} persons: Mera {figure['seconds_mera']:>7.3f} s, "
-                    f"OpenFisca {figure['seconds_openfisca']:>7.3f} s, ratio {figure['openfisca_over_mera']:>5.2f}"
+                    f"{figure['benefits']:>4} benefits {persons:>8} persons:"
+                    f" OpenFisca {figure['seconds_openfisca']:>7.3f} s;"
+                    f" Mera 1 thread {figure['seconds_mera']:>7.3f} s (ratio {figure['openfisca_over_mera']:>5.2f})"
+                    + threaded
                     + ("" if not figure["problems"] else "  DISAGREE: " + "; ".join(figure["problems"])),
                     flush=True,
                 )

@@ -181,3 +181,16 @@ def test_categorical_text_columns_give_the_same_results(snapshots, period):
     categorical = evaluate_catalogue(RULES, _categorical(frames), period)
     assert any(isinstance(t, pd.CategoricalDtype) for t in _categorical(frames).members.dtypes)
     pd.testing.assert_frame_equal(plain, categorical)
+
+
+@settings(max_examples=25)
+@given(populations(max_households=8), st.sampled_from(PERIODS))
+def test_measures_evaluated_in_threads_give_the_same_results(snapshots, period):
+    """Threads share the kept values and the caches of one batch: the results must not depend on
+    which thread computed a shared value first (the catalogue twice, so later measures read what
+    earlier ones kept)."""
+    frames = from_snapshots(snapshots)
+    codes = sorted(RULES.measures) * 2
+    alone = evaluate_catalogue(RULES, frames, period, codes)
+    threaded = evaluate_catalogue(RULES, frames, period, codes, threads=3)
+    pd.testing.assert_frame_equal(alone, threaded)
