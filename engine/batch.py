@@ -355,12 +355,12 @@ def _evaluate_version(
 
     if measure.entity == "person" and version.applies_to is not None:
         applies = ctx.program.formula(version.applies_to)(ctx)
-        status = _status(applies.v, applies.known, applies.err, INELIGIBLE)  # type: ignore[attr-defined]
+        status = _status(ctx.n, applies.v, _mask(applies.known, True), _mask(applies.err, False), INELIGIBLE)  # type: ignore[attr-defined]
         failed = np.where(status == INELIGIBLE, np.int32(outcome.conditions["applies_to"]), np.int32(0))
         if not step(status, failed):
             return
     value, known, err, failed = _condition(ctx, version.eligibility, outcome.conditions)
-    status = _status(value, known, err, INELIGIBLE)
+    status = _status(ctx.n, value, known, err, INELIGIBLE)
     if not step(status, np.where(status == INELIGIBLE, failed, np.int32(0))):
         return
     amount = ctx.program.formula(version.amount)(ctx)
@@ -369,7 +369,7 @@ def _evaluate_version(
     rounded = vv.round_to(amount, rounding.places, rounding.mode)
     kopecks = rounded.rescaled(2) if rounded.scale <= 2 else rounded.m
     start, end, review, schedule_err = _schedule(ctx, measure, version, households)
-    status = _status(None, amount.known, amount.err, ELIGIBLE)
+    status = _status(ctx.n, None, _mask(amount.known, True), _mask(amount.err, False), ELIGIBLE)
     status[schedule_err & (status == ELIGIBLE)] = ERROR
     outcome.decide(rows, status)
     eligible = status == ELIGIBLE
@@ -384,39 +384,49 @@ def _evaluate_version(
     outcome.start[target], outcome.end[target], outcome.review[target] = start[chosen], end[chosen], review[chosen]
 
 
-def _status(value: np.ndarray | None, known: np.ndarray, err: np.ndarray, otherwise: int) -> np.ndarray:
-    """A step's codes in the scalar backend's order: an error, else ``otherwise`` where the value
-    is known and false (``None``: everywhere known), else undetermined where unknown, else open."""
+def _status(n: int, value: np.ndarray | None, known: Mask, err: Mask, otherwise: int) -> np.ndarray:
+    """A step's codes for its ``n`` rows in the scalar backend's order: an error, else
+    ``otherwise`` where the value is known and false (``value`` None: wherever known), else
+    undetermined where unknown, else open."""
     if value is None:
-        status = np.full(len(known), otherwise, dtype=np.int8)
+        status = np.full(n, otherwise, dtype=np.int8)
     else:
         status = np.where(value, np.int8(OPEN), np.int8(otherwise))
-    if not known.all():
+    if known is not None:
         status[~known] = UNDETERMINED
-    if err.any():
+    if err is not None:
         status[err] = ERROR
     return status
 
 
-def _condition(
-    ctx: VectorContext, node: Condition, codes: dict[str, int]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+Mask = np.ndarray | None  # None: a mask with no row set (no error) or, for ``known``, every row known
+
+
+def _mask(values: np.ndarray, meaning: bool) -> Mask:
+    """``None`` when every row of a bool column is ``meaning`` (so steps can skip it)."""
+    return None if (values.all() if meaning else not values.any()) else values
+
+
+def _condition(ctx: VectorContext, node: Condition, codes: dict[str, int]) -> tuple[np.ndarray, Mask, Mask, np.ndarray]:
     """(value, known, err, first failed condition's code or 0) of an eligibility node, with the
     scalar order of evaluation: an ``all`` ignores errors after a failed child, an ``any`` stops
-    at a true one. ``codes``: each condition id's code."""
+    at a true one. ``codes``: each condition id's code. ``known``/``err`` are ``None`` when every
+    row is known / none is an error."""
     n = ctx.n
     if node.kind == "leaf":
         assert node.formula is not None
         value = ctx.program.formula(node.formula)(ctx)
         assert isinstance(value, Bools)
-        return value.v, value.known, value.err, _codes(value.known & ~value.v & ~value.err, codes[node.id])
+        known, err = _mask(value.known, True), _mask(value.err, False)
+        return value.v, known, err, _codes(_false(value.v, known, err), codes[node.id])
     if node.kind == "not":
-        inner_v, inner_known, inner_err, _inner_failed = _condition(ctx, node.children[0], codes)
-        return ~inner_v, inner_known, inner_err, _codes(inner_known & inner_v & ~inner_err, codes[node.id])
+        inner_v, known, err, _inner_failed = _condition(ctx, node.children[0], codes)
+        return ~inner_v, known, err, _codes(_false(~inner_v, known, err), codes[node.id])
     # A child is evaluated only for the rows its predecessors left open (the rest are decided,
     # and a decided row ignores later errors and unknowns), on a narrowed context.
-    err = np.zeros(n, dtype=bool)
+    err_rows = np.zeros(n, dtype=bool)
     unknown = np.zeros(n, dtype=bool)
+    any_err = any_unknown = False
     if node.kind == "all":
         failed = np.zeros(n, dtype=np.int32)
         refused = np.zeros(n, dtype=bool)
@@ -425,38 +435,63 @@ def _condition(
                 break
             if not refused.any():  # every row still open: whole-array operations
                 v, known, child_err, child_failed = _condition(ctx, child, codes)
-                child_false = known & ~v & ~child_err
-                err |= child_err
-                failed = np.where(child_false, child_failed, failed)
+                child_false = _false(v, known, child_err)
+                np.copyto(failed, child_failed, where=child_false)
                 refused |= child_false
-                unknown |= ~known & ~child_err
-                continue
-            active = np.flatnonzero(~refused)
-            v, known, child_err, child_failed = _condition(ctx.narrowed(active), child, codes)
-            child_false = known & ~v & ~child_err
-            err[active] |= child_err
-            failed[active[child_false]] = child_failed[child_false]
-            refused[active[child_false]] = True
-            unknown[active] |= ~known & ~child_err
-        known = refused | ~unknown
-        return ~refused, known, err, failed
+                active = None
+            else:
+                active = np.flatnonzero(~refused)
+                v, known, child_err, child_failed = _condition(ctx.narrowed(active), child, codes)
+                child_false = _false(v, known, child_err)
+                decided = active[child_false]
+                failed[decided] = child_failed[child_false]
+                refused[decided] = True
+            if child_err is not None:
+                any_err = True
+                _or_at(err_rows, active, child_err)
+            if known is not None:
+                any_unknown = True
+                _or_at(unknown, active, ~known if child_err is None else ~known & ~child_err)
+        return ~refused, (refused | ~unknown) if any_unknown else None, err_rows if any_err else None, failed
     granted = np.zeros(n, dtype=bool)  # any
     for child in node.children:
         if granted.all():
             break
-        if not granted.any():
-            v, known, child_err, _child_failed = _condition(ctx, child, codes)
-            err |= child_err
-            unknown |= ~known & ~child_err
-            granted |= known & v & ~child_err
-            continue
-        active = np.flatnonzero(~granted)
-        v, known, child_err, _child_failed = _condition(ctx.narrowed(active), child, codes)
-        err[active] |= child_err
-        unknown[active] |= ~known & ~child_err
-        granted[active] |= known & v & ~child_err
-    known = granted | ~unknown
-    return granted, known, err, _codes(known & ~granted, codes[node.id])
+        active = None if not granted.any() else np.flatnonzero(~granted)
+        v, known, child_err, _child_failed = _condition(ctx if active is None else ctx.narrowed(active), child, codes)
+        if child_err is not None:
+            any_err = True
+            _or_at(err_rows, active, child_err)
+        if known is not None:
+            any_unknown = True
+            _or_at(unknown, active, ~known if child_err is None else ~known & ~child_err)
+        _or_at(granted, active, _true(v, known, child_err))
+    known = (granted | ~unknown) if any_unknown else None
+    return granted, known, err_rows if any_err else None, _codes(_false(granted, known, None), codes[node.id])
+
+
+def _false(value: np.ndarray, known: Mask, err: Mask) -> np.ndarray:
+    """Rows where a value is known, false and not an error."""
+    result = ~value
+    if known is not None:
+        result &= known
+    if err is not None:
+        result &= ~err
+    return result
+
+
+def _true(value: np.ndarray, known: Mask, err: Mask) -> np.ndarray:
+    """Rows where a value is known, true and not an error."""
+    result = value if known is None else value & known
+    return result if err is None else result & ~err
+
+
+def _or_at(target: np.ndarray, rows: np.ndarray | None, values: np.ndarray) -> None:
+    """``target |= values`` at ``rows`` (``None``: every row)."""
+    if rows is None:
+        target |= values
+    else:
+        target[rows] |= values
 
 
 def _codes(failed: np.ndarray, condition: int) -> np.ndarray:

@@ -4,9 +4,16 @@ A product of two numbers with ten fractional digits each has twenty; the rule la
 ten, rounded half-even (``engine.arithmetic.mul``). The mantissas of such a product overflow
 int64 long before the rounded result does (a monthly income of 45 000.0000000000 times a ratio of
 0.8123456789 is 3.6e24 before rounding, 3.6e14 after). Instead of falling back to object arrays
-of Python integers (exact but a hundred times slower), the product is formed exactly in two
-uint64 words from 32-bit halves, divided by the power of ten with schoolbook short division in
-32-bit limbs (each step fits uint64), and rounded from the exact remainder.
+of Python integers (exact but a hundred times slower):
+
+* up to twelve places (all the rule language needs: each factor has at most ten), the quotient
+  is estimated in floating point — off by at most 2**12 + 1 for a result below 2**62 — and
+  corrected exactly: the remainder ``a × b − estimate × 10**places`` is far below 2**63, so its
+  int64 arithmetic, exact modulo 2**64, gives it exactly; its floor division by the power of ten
+  is the correction, and what is left rounds half-even;
+* beyond, the product is formed exactly in two uint64 words from 32-bit halves, divided by the
+  power of ten with schoolbook short division in 32-bit limbs (each step fits uint64), and
+  rounded from the exact remainder.
 
 Examples:
     >>> import numpy as np
@@ -55,6 +62,37 @@ def mul_round_half_even(a: np.ndarray, b: np.ndarray, places: int) -> np.ndarray
     ``None`` when a result does not fit in int64 (the caller then computes with Python ints)."""
     if not 0 < places <= 18:
         return None
+    if places <= _ESTIMATED_PLACES:
+        estimated = _by_estimate(a, b, places)
+        if estimated is not None:
+            return estimated
+    return _by_limbs(a, b, places)
+
+
+_ESTIMATED_PLACES = 12  # 10**12 × (2**12 + 2) < 2**53: the remainder of a wrong estimate fits int64
+
+
+def _by_estimate(a: np.ndarray, b: np.ndarray, places: int) -> np.ndarray | None:
+    """The floating-point estimate corrected exactly; ``None`` near 2**62 (the limbs decide)."""
+    divisor = 10**places  # exact in float64 up to 10**22
+    estimate = np.floor(a.astype(np.float64) * b.astype(np.float64) / divisor)
+    if estimate.size and max(estimate.max(), -estimate.min()) >= 2.0**62:
+        return None
+    quotient = estimate.astype(np.int64)
+    # Relative error of the estimate below 2**-50, so |a·b/10**places − estimate| < 2**12 + 1 and
+    # the true remainder is below 2**13 × 10**12 < 2**53: int64 arithmetic (wrapping, exact
+    # modulo 2**64) gives it exactly.
+    remainder = a.astype(np.int64) * b.astype(np.int64) - quotient * np.int64(divisor)
+    correction, remainder = np.divmod(remainder, np.int64(divisor))  # floor: 0 <= remainder < divisor
+    quotient += correction
+    twice = remainder * 2
+    quotient += (twice > divisor) | ((twice == divisor) & (quotient & 1).astype(bool))
+    if quotient.size and max(int(quotient.max()), -int(quotient.min())) >= 2**62:
+        return None
+    return quotient
+
+
+def _by_limbs(a: np.ndarray, b: np.ndarray, places: int) -> np.ndarray | None:
     negative = (a < 0) ^ (b < 0)
     high, low = _product(np.abs(a).astype(np.uint64), np.abs(b).astype(np.uint64))
     limbs = [high >> _SHIFT32, high & _MASK32, low >> _SHIFT32, low & _MASK32]
