@@ -95,10 +95,11 @@ class _Outcome:
         )
 
     def settle(self, rows: np.ndarray, status: int, failed: str | None = None) -> None:
-        """Settle the open ones of ``rows`` (before the eligibility tree: a version, a region ...)."""
-        if not len(rows):
+        """Settle the open ones of the ``rows`` (a mask over the subjects) before the eligibility
+        tree: a version, a region ..."""
+        if not rows.any():
             return
-        rows = rows[self.status[rows] == OPEN]
+        rows = rows & (self.status == OPEN)
         self.status[rows] = status
         if failed is not None:
             self.failed[rows] = self.conditions[failed]
@@ -254,41 +255,40 @@ def _evaluate(
 ) -> None:
     period = PeriodValue(month, measure.period)
     n = len(persons)
-    rows = np.arange(n)
     single: int | None = None  # the version of every row, when the period's start chooses it
     if measure.version_by == "application_date":
         application_day = application_days(frames, measure.code, cache)[households]
-        outcome.settle(rows[application_day == NO_DAY], UNDETERMINED)
+        outcome.settle(application_day == NO_DAY, UNDETERMINED)
         versions = _version_of(measure, application_day)
-        outcome.settle(rows[versions < 0], INELIGIBLE, "valid_period")
+        outcome.settle(versions < 0, INELIGIBLE, "valid_period")
     else:
         single = int(_version_of(measure, np.array([(period.start - EPOCH).days]))[0])
         if single < 0:
-            outcome.settle(rows, INELIGIBLE, "valid_period")
+            outcome.settle(np.ones(n, dtype=bool), INELIGIBLE, "valid_period")
     if measure.region is not None:
         in_region = _matches(frames.households["region"], [measure.region], cache)[households]
-        outcome.settle(rows[~in_region], INELIGIBLE, "region")
+        outcome.settle(~in_region, INELIGIBLE, "region")
     if measure.municipalities:
         unknown = _matches(frames.households["municipality"], None, cache)[households]
-        outcome.settle(rows[unknown], UNDETERMINED)
+        outcome.settle(unknown, UNDETERMINED)
         listed = _matches(frames.households["municipality"], sorted(measure.municipalities), cache)[households]
-        outcome.settle(rows[~unknown & ~listed], INELIGIBLE, "municipality")
+        outcome.settle(~unknown & ~listed, INELIGIBLE, "municipality")
     for index, version in enumerate(measure.versions):
-        still_open = outcome.status == OPEN
-        if single is not None:
-            chosen = rows[still_open] if index == single else rows[:0]
-        else:
-            chosen = rows[(versions == index) & still_open]
-        if chosen.size == 0:
+        if single is not None and index != single:
             continue
-        if len(chosen) == n:  # every subject: the arrays as they are
+        still_open = outcome.status == OPEN
+        chosen_rows = still_open if single is not None else (versions == index) & still_open
+        if chosen_rows.all():  # every subject: the arrays as they are
             outcome.version[:] = index + 1
             _evaluate_version(ruleset, frames, measure, version, period, persons, households, None, outcome, cache)
-        else:
-            outcome.version[chosen] = index + 1
-            _evaluate_version(
-                ruleset, frames, measure, version, period, persons[chosen], households[chosen], chosen, outcome, cache
-            )
+            continue
+        chosen = np.flatnonzero(chosen_rows)
+        if chosen.size == 0:
+            continue
+        outcome.version[chosen] = index + 1
+        _evaluate_version(
+            ruleset, frames, measure, version, period, persons[chosen], households[chosen], chosen, outcome, cache
+        )
 
 
 def _matches(column: pd.Series, values: list[str] | None, cache: dict) -> np.ndarray:
@@ -335,7 +335,7 @@ def _evaluate_version(
         program.shared_signatures(ruleset),
         (measure.entity, period.start, period.end, ruleset.version, id(frames)),
         measure.code if frames.applications is not None else "",  # whose application ``application`` is
-        np.arange(len(persons)) if rows is None else rows,
+        rows,
         len(frames.households) if measure.entity == "household" else len(frames.members),
     )
     sharing.expressions = program.expression_keys.setdefault((measure.code, version.effective_from), {})
@@ -404,6 +404,8 @@ Mask = np.ndarray | None  # None: a mask with no row set (no error) or, for ``kn
 
 def _mask(values: np.ndarray, meaning: bool) -> Mask:
     """``None`` when every row of a bool column is ``meaning`` (so steps can skip it)."""
+    if vv.uniform(values) is meaning:
+        return None
     return None if (values.all() if meaning else not values.any()) else values
 
 

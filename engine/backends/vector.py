@@ -285,8 +285,8 @@ def exclusive_group_cumsum(values: np.ndarray, owner: np.ndarray) -> np.ndarray:
 
 def select(mask: np.ndarray, a: Vec, b: Vec) -> Vec:
     """Row-wise ``a if mask else b`` for values of the same kind."""
-    known = np.where(mask, a.known, b.known)
-    err = np.where(mask, a.err, b.err)
+    known = _choose_mask(mask, a.known, b.known)
+    err = _choose_mask(mask, a.err, b.err)
     if isinstance(a, Num) and isinstance(b, Num):
         left, right, scale = vv.aligned(a, b)
         if left.dtype == object or right.dtype == object:
@@ -304,6 +304,14 @@ def select(mask: np.ndarray, a: Vec, b: Vec) -> Vec:
         right = b.take(rows[~mask])
         return _merge_lists(mask, left, right, known, err)
     raise TypeError(f"cannot choose between {type(a).__name__} and {type(b).__name__}")
+
+
+def _choose_mask(mask: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``where(mask, a, b)`` of two masks, uniform when both are the same uniform value."""
+    same = vv.uniform(a)
+    if same is not None and vv.uniform(b) is same:
+        return a
+    return np.where(mask, a, b)
 
 
 def _merge_lists(mask: np.ndarray, left: Lists, right: Lists, known: np.ndarray, err: np.ndarray) -> Lists:
@@ -341,7 +349,7 @@ def concat(values: list[Vec]) -> Vec:
 
 
 def constant(value: Any, n: int) -> Vec:
-    known, err = np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
+    known, err = vv.ones(n), vv.zeros(n)
     if isinstance(value, bool):
         return Bools(known, err, np.full(n, value, dtype=bool))
     if isinstance(value, Decimal):
@@ -409,8 +417,8 @@ def _attribute(node: ast.Attribute, loops: frozenset[str]) -> Compiled:
     def run(ctx: VectorContext) -> Vec:
         obj = base(ctx)
         value = field(ctx, obj, name)
-        value.known = value.known & obj.known
-        value.err = value.err | obj.err
+        value.known = vv.both(value.known, obj.known)
+        value.err = vv.either(value.err, obj.err)
         return value
 
     return run
@@ -464,8 +472,8 @@ def _boolop(node: ast.BoolOp, loops: frozenset[str]) -> Compiled:
 
 
 def compare_values(op: str, a: Vec, b: Vec) -> Bools:
-    known = a.known & b.known
-    err = a.err | b.err
+    known = vv.both(a.known, b.known)
+    err = vv.either(a.err, b.err)
     if op in ("in", "not in"):
         assert isinstance(b, Lists)
         member = _contains(a, b)
@@ -517,8 +525,8 @@ def _ifelse(node: ast.IfElse, loops: frozenset[str]) -> Compiled:
         no = otherwise(ctx)
         taken = test.v  # type: ignore[attr-defined]
         result = select(taken, yes, no)
-        result.known = test.known & result.known
-        result.err = test.err | (test.known & result.err)
+        result.known = vv.both(test.known, result.known)
+        result.err = vv.either(test.err, vv.both(test.known, result.err))
         return result
 
     return run
@@ -651,11 +659,12 @@ def _call(node: ast.Call, loops: frozenset[str]) -> Compiled:
         values += [arg(ctx) for arg in args]
         named = {name: compiled(ctx) for name, compiled in keywords}
         everything = values + list(named.values())
-        known = np.logical_and.reduce([v.known for v in everything]) if everything else ctx.ones()
-        err = np.logical_or.reduce([v.err for v in everything]) if everything else ctx.zeros()
+        known, err = vv.ones(ctx.n), vv.zeros(ctx.n)
+        for value in everything:
+            known, err = vv.both(known, value.known), vv.either(err, value.err)
         result = implementation(ctx, node, *values, **named)
-        result.err = err | (known & result.err)
-        result.known = known & result.known
+        result.err = vv.either(err, vv.both(known, result.err))
+        result.known = vv.both(known, result.known)
         return result
 
     return _shared(node, run)

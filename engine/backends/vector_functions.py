@@ -35,7 +35,8 @@ EPOCH = date(1970, 1, 1)
 
 
 def _ok(n: int) -> tuple[np.ndarray, np.ndarray]:
-    return np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
+    """Masks for n rows all known, none an error (uniform: no arrays of n)."""
+    return vv.ones(n), vv.zeros(n)
 
 
 def _literal(node: ast.Call, position: int) -> Any:
@@ -245,7 +246,7 @@ def _param(ctx, node, name: Texts, *keys: Vec, at: Days | None = None) -> Vec:  
         found = ctx.cache[cache_key] = (one.m[0], one.scale, bool(one.err[0]), one.m.dtype)
     mantissa, scale, failed, dtype = found
     n = len(at.v) if at is not None else ctx.n
-    return Num(np.ones(n, dtype=bool), np.full(n, failed), np.full(n, mantissa, dtype=dtype), scale)
+    return Num(vv.ones(n), vv.ones(n) if failed else vv.zeros(n), np.full(n, mantissa, dtype=dtype), scale)
 
 
 def _param_exists(ctx, node, name: Texts, *keys: Vec, at: Days | None = None) -> Vec:  # type: ignore[no-untyped-def]

@@ -135,27 +135,33 @@ class SharedValues:
         self._kept: dict[tuple, tuple[Vec, np.ndarray]] = {}  # type: ignore[type-arg]
         self._lock = threading.Lock()
 
-    def get(self, key: tuple, rows: np.ndarray) -> Vec | None:  # type: ignore[type-arg]
+    def get(self, key: tuple, rows: np.ndarray | None) -> Vec | None:  # type: ignore[type-arg]
+        """The value at ``rows`` (``None``: every subject), if every one of them is kept."""
         with self._lock:
             entry = self._kept.get(key)
             if entry is None:
                 return None
             kept, mask = entry
-            if len(rows) == len(mask):  # every subject (rows are distinct): the arrays as they are
+            if rows is None or len(rows) == len(mask):  # every subject (rows are distinct): the arrays as they are
                 return copy.copy(kept) if mask.all() else None
             if not mask[rows].all():
                 return None
             return kept.take(rows)  # type: ignore[attr-defined, no-any-return]
 
-    def put(self, key: tuple, rows: np.ndarray, size: int, value: Vec) -> None:  # type: ignore[type-arg]
+    def put(self, key: tuple, rows: np.ndarray | None, size: int, value: Vec) -> None:  # type: ignore[type-arg]
         if isinstance(value, Lists):
             return
         with self._lock:
             entry = self._kept.get(key)
+            if rows is None and (entry is None or type(entry[0]) is type(value)):
+                self._kept[key] = (value, np.ones(size, dtype=bool))  # every subject: the value as it is
+                return
             if entry is None:
                 kept, mask = _empty_like(value, size), np.zeros(size, dtype=bool)
             else:
                 kept, mask = entry
+                if mask.all():  # complete already (another thread's): its arrays may be read-only views
+                    return
                 if type(kept) is not type(value) or getattr(kept, "kind", None) != getattr(value, "kind", None):
                     return
             kept = _scatter(kept, rows, value)
@@ -193,7 +199,7 @@ def _scatter(kept: Vec, rows: np.ndarray, value: Vec) -> Vec:
 
 class Sharing:
     """What a measure version's context needs to share its variables: the store, the version's
-    signatures, the rows of its subjects in the entity's whole subject set."""
+    signatures, the rows of its subjects in the entity's whole subject set (``None``: all)."""
 
     __slots__ = ("base", "expressions", "measure_code", "rows", "shared", "signatures", "size", "store")
 
@@ -206,7 +212,13 @@ class Sharing:
 
     def narrowed(self, index: np.ndarray) -> Sharing:
         sub = Sharing(
-            self.store, self.signatures, self.shared, self.base, self.measure_code, self.rows[index], self.size
+            self.store,
+            self.signatures,
+            self.shared,
+            self.base,
+            self.measure_code,
+            index if self.rows is None else self.rows[index],
+            self.size,
         )
         sub.expressions = self.expressions
         return sub

@@ -1,7 +1,10 @@
 """Values of the vector backend: columns with a ``known`` mask and an ``err`` mask.
 
 ``known`` is False where the scalar backend would have an unknown; ``err`` is True where it
-would raise (a division by zero, a parameter outside its dates ...). Numbers are integer
+would raise (a division by zero, a parameter outside its dates ...). A mask that holds one value
+on every row is usually a *uniform* mask (``ones``/``zeros``: a read-only view of one element,
+no array of n): combining masks with ``both``/``either`` then costs nothing, and the batch skips
+steps for unknowns and errors where there are none. Masks are never changed in place. Numbers are integer
 mantissas with a scale (value = mantissa × 10**-scale), computed exactly as
 ``engine.arithmetic`` defines: int64 while the magnitudes allow it, Python integers in object
 arrays beyond (exact, slower, rare).
@@ -18,6 +21,53 @@ from engine.arithmetic import PLACES
 from engine.backends.wide import mul_round_half_even
 
 INT64_SAFE = 2**62
+
+
+def ones(n: int) -> np.ndarray:
+    """A uniform True mask of n rows (every row known)."""
+    return np.broadcast_to(np.True_, (n,))
+
+
+def zeros(n: int) -> np.ndarray:
+    """A uniform False mask of n rows (no row an error)."""
+    return np.broadcast_to(np.False_, (n,))
+
+
+def uniform(mask: np.ndarray) -> bool | None:
+    """The value of a uniform mask (``ones``/``zeros``); None for a mask of its own rows."""
+    if mask.ndim == 1 and mask.strides[0] == 0 and len(mask):
+        return bool(mask[0])
+    return None
+
+
+def both(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a & b``, without a pass when either is uniform."""
+    ua = uniform(a)
+    if ua is not None:
+        return b if ua else a
+    ub = uniform(b)
+    if ub is not None:
+        return a if ub else b
+    return a & b
+
+
+def either(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a | b``, without a pass when either is uniform."""
+    ua = uniform(a)
+    if ua is not None:
+        return a if ua else b
+    ub = uniform(b)
+    if ub is not None:
+        return b if ub else a
+    return a | b
+
+
+def take_mask(mask: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``mask[index]``, uniform masks staying uniform."""
+    value = uniform(mask)
+    if value is not None:
+        return ones(len(index)) if value else zeros(len(index))
+    return mask[index]
 
 
 def vdiv_round(numerator: np.ndarray, denominator: np.ndarray, mode: str) -> np.ndarray:
@@ -123,7 +173,7 @@ class Num(Vec):
     scale: int
 
     def take(self, index: np.ndarray) -> Num:
-        return Num(self.known[index], self.err[index], self.m[index], self.scale)
+        return Num(take_mask(self.known, index), take_mask(self.err, index), self.m[index], self.scale)
 
     def rescaled(self, scale: int) -> np.ndarray:
         """Mantissas at a larger scale (exact)."""
@@ -138,17 +188,12 @@ def num_constant(value: Decimal, n: int) -> Num:
     scale = max(0, -exponent) if isinstance(exponent, int) else 0
     mantissa = int(value.scaleb(scale))
     array = np.full(n, mantissa, dtype=np.int64 if abs(mantissa) < INT64_SAFE else object)
-    return Num(np.ones(n, dtype=bool), np.zeros(n, dtype=bool), array, scale)
+    return Num(ones(n), zeros(n), array, scale)
 
 
 def num_ints(values: np.ndarray, known: np.ndarray | None = None, scale: int = 0) -> Num:
     n = len(values)
-    return Num(
-        np.ones(n, dtype=bool) if known is None else known,
-        np.zeros(n, dtype=bool),
-        np.asarray(values, dtype=np.int64),
-        scale,
-    )
+    return Num(ones(n) if known is None else known, zeros(n), np.asarray(values, dtype=np.int64), scale)
 
 
 def aligned(a: Num, b: Num) -> tuple[np.ndarray, np.ndarray, int]:
@@ -161,7 +206,7 @@ def add(a: Num, b: Num, sign: int = 1) -> Num:
     if _max_abs(left) + _max_abs(right) >= INT64_SAFE:
         left, right = _wide(left), _wide(right)
     result = left + right if sign > 0 else left - right
-    return Num(a.known & b.known, a.err | b.err, _narrow(result), scale)
+    return Num(both(a.known, b.known), either(a.err, b.err), _narrow(result), scale)
 
 
 def _reduce_places(mantissa: np.ndarray, scale: int) -> tuple[np.ndarray, int]:
@@ -180,10 +225,10 @@ def mul(a: Num, b: Num) -> Num:
         if scale > PLACES and left.dtype != object and right.dtype != object:
             product = mul_round_half_even(left, right, scale - PLACES)  # exact, in two words
             if product is not None:
-                return Num(a.known & b.known, a.err | b.err, product, PLACES)
+                return Num(both(a.known, b.known), either(a.err, b.err), product, PLACES)
         left, right = _wide(left), _wide(right)
     mantissa, scale = _reduce_places(left * right, scale)
-    return Num(a.known & b.known, a.err | b.err, _narrow(mantissa), scale)
+    return Num(both(a.known, b.known), either(a.err, b.err), _narrow(mantissa), scale)
 
 
 def div(a: Num, b: Num) -> Num:
@@ -201,9 +246,13 @@ def div(a: Num, b: Num) -> Num:
         denominator = denominator * 10 ** (-shift)
     if numerator.dtype == object or denominator.dtype == object:
         numerator, denominator = _wide(numerator), _wide(denominator)
-    zero = (denominator == 0) & a.known & b.known
+    known = both(a.known, b.known)
+    err = either(a.err, b.err)
+    zero = denominator == 0
+    if zero.any():
+        err = either(err, both(zero, known))
     quotient = vdiv_round(numerator, denominator, "half_even")
-    return Num(a.known & b.known, a.err | b.err | zero, _narrow(quotient), PLACES)
+    return Num(known, err, _narrow(quotient), PLACES)
 
 
 def negate(a: Num) -> Num:
@@ -231,7 +280,7 @@ class Bools(Vec):
     v: np.ndarray
 
     def take(self, index: np.ndarray) -> Bools:
-        return Bools(self.known[index], self.err[index], self.v[index])
+        return Bools(take_mask(self.known, index), take_mask(self.err, index), self.v[index])
 
 
 @dataclass(slots=True)
@@ -241,7 +290,7 @@ class Days(Vec):
     v: np.ndarray
 
     def take(self, index: np.ndarray) -> Days:
-        return Days(self.known[index], self.err[index], self.v[index])
+        return Days(take_mask(self.known, index), take_mask(self.err, index), self.v[index])
 
 
 @dataclass(slots=True)
@@ -251,7 +300,7 @@ class Months(Vec):
     v: np.ndarray
 
     def take(self, index: np.ndarray) -> Months:
-        return Months(self.known[index], self.err[index], self.v[index])
+        return Months(take_mask(self.known, index), take_mask(self.err, index), self.v[index])
 
 
 @dataclass(slots=True)
@@ -259,7 +308,7 @@ class Texts(Vec):
     v: np.ndarray  # object array of str
 
     def take(self, index: np.ndarray) -> Texts:
-        return Texts(self.known[index], self.err[index], self.v[index])
+        return Texts(take_mask(self.known, index), take_mask(self.err, index), self.v[index])
 
 
 @dataclass(slots=True)
@@ -268,7 +317,7 @@ class Windows(Vec):
     last: np.ndarray
 
     def take(self, index: np.ndarray) -> Windows:
-        return Windows(self.known[index], self.err[index], self.first[index], self.last[index])
+        return Windows(take_mask(self.known, index), take_mask(self.err, index), self.first[index], self.last[index])
 
 
 @dataclass(slots=True)
@@ -280,7 +329,7 @@ class Refs(Vec):
     idx: np.ndarray
 
     def take(self, index: np.ndarray) -> Refs:
-        return Refs(self.known[index], self.err[index], self.kind, self.idx[index])
+        return Refs(take_mask(self.known, index), take_mask(self.err, index), self.kind, self.idx[index])
 
 
 @dataclass(slots=True)
@@ -298,12 +347,8 @@ class Lists(Vec):
         new_owner = np.repeat(np.arange(len(index)), picked)
         offsets = np.arange(picked.sum()) - np.repeat(np.cumsum(picked) - picked, picked)
         source = np.repeat(starts[index], picked) + offsets
-        return Lists(self.known[index], self.err[index], new_owner, take(self.items, source))
+        return Lists(take_mask(self.known, index), take_mask(self.err, index), new_owner, take(self.items, source))
 
 
 def take(value: Vec, index: np.ndarray) -> Vec:
     return value.take(index)  # type: ignore[attr-defined]
-
-
-def constant_mask(n: int, value: bool) -> np.ndarray:
-    return np.full(n, value, dtype=bool)
