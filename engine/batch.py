@@ -56,6 +56,7 @@ def prepare(ruleset: RuleSet) -> VectorProgram:
     program = program_for(ruleset)
     program.shared_signatures(ruleset)
     for measure in ruleset.measures.values():
+        _result_types(ruleset, measure)
         for version in measure.versions:
             variables = {**ruleset.library, **version.variables}
             program.signatures_of(measure.code, version.effective_from, variables)
@@ -225,8 +226,11 @@ def evaluate_measures(
 
     if threads <= 1 or len(codes) <= 1:
         return [one(code) for code in codes]
+    # The first measure alone: what it computes for the batch (columns, incomes, ages ...) the
+    # others then find kept, instead of each thread computing it at the same time.
+    first = one(codes[0])
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="mera-measure") as pool:
-        return list(pool.map(one, codes))
+        return [first, *pool.map(one, codes[1:])]
 
 
 def concat_results(parts: list[pd.DataFrame]) -> pd.DataFrame:

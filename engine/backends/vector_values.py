@@ -110,7 +110,11 @@ def vdiv_round(numerator: np.ndarray, denominator: np.ndarray, mode: str) -> np.
 
 def _div_round_positive(numerator: np.ndarray, denominator: np.ndarray, mode: str) -> np.ndarray:
     """``vdiv_round`` for int64 columns (or a scalar) with every denominator positive."""
-    quotient, remainder = np.divmod(numerator, denominator)  # floor: the remainder is never negative
+    if np.ndim(denominator) == 0:  # numpy divides by one number without the hardware's division
+        quotient = numerator // denominator
+        remainder = numerator - quotient * denominator
+    else:
+        quotient, remainder = np.divmod(numerator, denominator)  # floor: the remainder is never negative
     if mode == "floor":
         return quotient
     inexact = remainder != 0

@@ -48,7 +48,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from engine import Month  # noqa: E402
-from engine.batch import evaluate_measures, prepare  # noqa: E402
+from engine.batch import STATUS_TYPE, evaluate_measures, prepare  # noqa: E402
 from engine.frames import (  # noqa: E402
     EPOCH,
     NO_DAY,
@@ -376,8 +376,8 @@ def run_mera(ruleset: RuleSet, population: Population, threads: int = 1) -> tupl
 
 
 def _recipients_and_total(result: pd.DataFrame) -> tuple[int, int]:
-    eligible = (result["status"] == "eligible").to_numpy()
-    return int(eligible.sum()), int(result["amount"].to_numpy(dtype=np.int64, na_value=0)[eligible].sum())
+    eligible = result["status"].cat.codes.to_numpy() == STATUS_TYPE.categories.get_loc("eligible")
+    return int(eligible.sum()), int(result["amount"].sum())  # amounts are set exactly where eligible
 
 
 # -- OpenFisca ------------------------------------------------------------------------------------------
