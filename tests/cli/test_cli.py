@@ -135,3 +135,23 @@ def test_rules_watch_reports_refusal_and_swap(rules_copy: Path):
         process.wait(timeout=30)
         reader.join(timeout=10)
         process.stdout.close()
+
+
+def test_bench_batch_prints_every_figure_on_a_small_register():
+    """The batch benchmark runs end to end on a temporary SQLite register (figures are printed,
+    never asserted: only that each is there and the computation found every result row)."""
+    result = run("bench", "batch", "--persons", "300", "--workers", "1", "--json")
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert figures["database"] == "sqlite" and figures["persons"] == 300
+    for key in (
+        "seconds_load",
+        "seconds_frames",
+        "seconds_compute",
+        "seconds_compute_2_threads",
+        "seconds_recalc_local",
+        "seconds_recalc_processes",
+        "peak_memory_mb_compute",
+    ):
+        assert figures[key] > 0, key
+    assert figures["results"] > 300  # every measure: a row per household or per person
