@@ -292,21 +292,21 @@ def bench_batch(
     figures["seconds_frames"] = round(time.perf_counter() - started, 2)
     prepare(ruleset)  # compiling the formulas: what a batch process does once, when it loads the rules
     evaluate_catalogue(ruleset, frames, period)  # warm-up (imports)
-    timings: dict[int, list[float]] = {1: [], threads: []}
-    for _run in range(3):  # a noisy machine: the median of three, and the best; runs interleaved
-        for count in timings:
+    timings: dict[int, list[float]] = {}
+    for count in dict.fromkeys([1, threads]):  # one thread first: its peak memory, then the threads'
+        timings[count] = []
+        for _run in range(3):  # a noisy machine: the median of three, and the best
+            results = None  # the last run's results are not kept while this one computes
             started = time.perf_counter()
             results = evaluate_catalogue(ruleset, frames, period, threads=count)
             timings[count].append(time.perf_counter() - started)
+        suffix = "" if count == 1 else f"_{count}_threads"
+        figures[f"seconds_compute{suffix}"] = round(sorted(timings[count])[1], 3)
+        figures[f"seconds_compute{suffix}_best"] = round(min(timings[count]), 3)
+        figures[f"peak_memory_mb_compute{suffix}"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     compute = sorted(timings[1])[1]
-    figures["seconds_compute"] = round(compute, 3)
-    figures["seconds_compute_best"] = round(min(timings[1]), 3)
-    if threads > 1:
-        figures[f"seconds_compute_{threads}_threads"] = round(sorted(timings[threads])[1], 3)
-        figures[f"seconds_compute_{threads}_threads_best"] = round(min(timings[threads]), 3)
     figures["results"] = len(results)
     figures["person_measure_evaluations_per_second"] = int(len(frames.members) * len(ruleset.measures) / compute)
-    figures["peak_memory_mb_compute"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     del frames, results
     for engine_name in ("local", "processes"):
         started = time.perf_counter()
