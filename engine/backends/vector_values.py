@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 import numpy as np
 
@@ -23,11 +24,13 @@ from engine.backends.wide import mul_round_half_even
 INT64_SAFE = 2**62
 
 
+@lru_cache(maxsize=1024)  # read-only views: one per length serves every value (numpy makes one in µs)
 def ones(n: int) -> np.ndarray:
     """A uniform True mask of n rows (every row known)."""
     return np.broadcast_to(np.True_, (n,))
 
 
+@lru_cache(maxsize=1024)
 def zeros(n: int) -> np.ndarray:
     """A uniform False mask of n rows (no row an error)."""
     return np.broadcast_to(np.False_, (n,))
