@@ -17,7 +17,9 @@ missing), booleans as bool (nullable ``boolean`` where missing).
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Callable, Collection, Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 
 import numpy as np
@@ -142,7 +144,69 @@ def read_frame(
     return _frame(table, names, kinds, categorical)
 
 
-Reader = Callable[..., pd.DataFrame]  # (query, names, categorical=()) as read_frame's
+class Reader:
+    """Reads queries as frames (``read_frame``'s arguments) in one view of the register.
+
+    ``prefetch`` names queries to read ahead, in the background, while the caller reads others:
+    a reader that can (``snapshot_reader`` on PostgreSQL) reads them on a third connection that
+    imports the same snapshot, so the server works on two queries at once; others read them when
+    they are asked for. Asking for a prefetched query (the same object) waits for it."""
+
+    def __init__(self, read: Callable[..., pd.DataFrame]) -> None:
+        self._read = read
+
+    def __call__(self, query: Select, names: Sequence[str], categorical: Collection[str] = ()) -> pd.DataFrame:
+        return self._read(query, names, categorical)
+
+    def prefetch(self, jobs: Sequence[tuple[Select, Sequence[str], Collection[str]]]) -> None:
+        """Queries (with their names and categorical columns) the caller will ask for."""
+
+
+class _PrefetchingReader(Reader):
+    def __init__(self, read: Callable[..., pd.DataFrame], open_cursor, connection: Connection) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(read)
+        self._open_cursor, self._connection = open_cursor, connection
+        self._ahead: dict[int, Future[pd.DataFrame]] = {}
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+
+    def __call__(self, query: Select, names: Sequence[str], categorical: Collection[str] = ()) -> pd.DataFrame:
+        ahead = self._ahead.pop(id(query), None)
+        return ahead.result() if ahead is not None else self._read(query, names, categorical)
+
+    def prefetch(self, jobs: Sequence[tuple[Select, Sequence[str], Collection[str]]]) -> None:
+        assert self._thread is None, "one prefetch per reader"
+        planned = []
+        for query, names, categorical in jobs:
+            listed = list(names)
+            future: Future[pd.DataFrame] = Future()
+            self._ahead[id(query)] = future
+            planned.append((_literal_sql(self._connection, query), listed, _kinds(query, listed), categorical, future))
+        self._thread = threading.Thread(target=self._run, args=(planned,), name="mera-prefetch", daemon=True)
+        self._thread.start()
+
+    def _run(self, planned) -> None:  # type: ignore[no-untyped-def]
+        try:
+            with self._open_cursor() as cursor:
+                for sql, names, kinds, categorical, future in planned:
+                    if self._stopping.is_set() or not future.set_running_or_notify_cancel():
+                        continue
+                    try:
+                        future.set_result(_frame(_adbc_table(cursor, sql, names, kinds), names, kinds, categorical))
+                    except BaseException as exc:  # handed to whoever asks for it
+                        future.set_exception(exc)
+        except BaseException as exc:  # the connection itself failed: every read still pending
+            for *_job, future in planned:
+                if not future.done() and future.set_running_or_notify_cancel():
+                    future.set_exception(exc)
+
+    def close(self) -> None:
+        """Stop reading ahead (what is being read finishes) and wait for the background thread."""
+        self._stopping.set()
+        for future in self._ahead.values():
+            future.cancel()
+        if self._thread is not None:
+            self._thread.join()
 
 
 @contextmanager
@@ -153,15 +217,25 @@ def snapshot_reader(connection: Connection) -> Iterator[Reader]:
         adbc = None  # a savepoint's snapshot cannot be exported
     written = adbc is not None and connection.execute(text("SELECT pg_current_xact_id_if_assigned()")).scalar()
     if adbc is None or written is not None:
-        yield lambda query, names, categorical=(): read_frame(connection, query, names, categorical)
+        yield Reader(lambda query, names, categorical=(): read_frame(connection, query, names, categorical))
         return
     snapshot = connection.execute(text("SELECT pg_export_snapshot()")).scalar_one()
     search_path = connection.execute(text("SHOW search_path")).scalar_one()  # a private schema's, say
     uri = connection.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with adbc.connect(uri, autocommit=False) as arrow_connection, arrow_connection.cursor() as cursor:
-        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")  # from the server: nothing to quote
-        cursor.execute(f"SET LOCAL search_path TO {search_path}")  # the server's own rendering
+
+    @contextmanager
+    def open_cursor():  # type: ignore[no-untyped-def]
+        """A cursor on a new connection in the transaction's snapshot (read only)."""
+        with adbc.connect(uri, autocommit=False) as arrow_connection, arrow_connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")  # from the server: nothing to quote
+            cursor.execute(f"SET LOCAL search_path TO {search_path}")  # the server's own rendering
+            try:
+                yield cursor
+            finally:
+                arrow_connection.rollback()
+
+    with open_cursor() as cursor:
 
         def read(query: Select, names: Sequence[str], categorical: Collection[str] = ()) -> pd.DataFrame:
             listed = list(names)
@@ -169,10 +243,11 @@ def snapshot_reader(connection: Connection) -> Iterator[Reader]:
             table = _adbc_table(cursor, _literal_sql(connection, query), listed, kinds)
             return _frame(table, listed, kinds, categorical)
 
+        reader = _PrefetchingReader(read, open_cursor, connection)
         try:
-            yield read
+            yield reader
         finally:
-            arrow_connection.rollback()
+            reader.close()  # before the snapshot's transaction may end
 
 
 def _adbc_module():  # type: ignore[no-untyped-def]

@@ -135,6 +135,14 @@ def _partition_frames(
     part = membership.subquery()
     people = select(part.c.person_id)
     households_of_part = select(part.c.household_id)
+    # The two largest reads (monthly incomes; utility charges) are read ahead while the rest is.
+    income_query = select(Income.person_id, Income.month, Income.kind, _raw(Income.amount)).where(
+        Income.person_id.in_(people)
+    )
+    charges_query = _charges_query(households_of_part, on)
+    reader = session.info.get(_READER)
+    if reader is not None:
+        reader.prefetch([(income_query, INCOME_COLUMNS, ("kind",)), (charges_query, CHARGE_COLUMNS, CHARGE_TEXTS)])
 
     members = _frame(
         session,
@@ -257,14 +265,7 @@ def _partition_frames(
         member_frame.loc[rows, "pregnancy_expected"] = _days(pregnancy["expected_birth"], NO_DAY)
 
     income_frame = _income_frame(
-        _frame(
-            session,
-            select(Income.person_id, Income.month, Income.kind, _raw(Income.amount)).where(
-                Income.person_id.in_(people)
-            ),
-            ["person_id", "month", "kind", "amount"],
-            categorical=("kind",),
-        ),
+        _frame(session, income_query, INCOME_COLUMNS, categorical=("kind",)),
         member_position,
         incomes_first,
         incomes_last,
@@ -340,31 +341,7 @@ def _partition_frames(
     )
     housing["household"] = household_position[housing["household_id"]].to_numpy().astype(np.int64)
     housing = housing.sort_values("household").reset_index(drop=True)
-    housing_of_part = select(Housing.id).where(Housing.household_id.in_(households_of_part))
-    last_month = (
-        select(UtilityCharge.housing_id, func.max(UtilityCharge.month).label("month"))
-        .where(UtilityCharge.housing_id.in_(housing_of_part), UtilityCharge.month <= Month.of(on).start)
-        .group_by(UtilityCharge.housing_id)
-        .subquery()
-    )
-    charges = _frame(  # the charges of each dwelling's latest month with charges
-        session,
-        select(
-            UtilityCharge.housing_id,
-            UtilityCharge.month,
-            UtilityCharge.code,
-            UtilityCharge.unit,
-            _raw(UtilityCharge.tariff),
-            _raw(UtilityCharge.norm),
-            _raw(UtilityCharge.volume),
-            _raw(UtilityCharge.cost),
-        ).join(
-            last_month,
-            and_(UtilityCharge.housing_id == last_month.c.housing_id, UtilityCharge.month == last_month.c.month),
-        ),
-        ["housing_id", "month", "code", "unit", "tariff", "norm", "volume", "cost"],
-        categorical=("code", "unit"),
-    )
+    charges = _frame(session, charges_query, CHARGE_COLUMNS, categorical=CHARGE_TEXTS)
     charges = charges.merge(housing[["housing_id", "household"]], on="housing_id")
     charges = charges.sort_values(["household", "code"]).reset_index(drop=True)
 
@@ -550,3 +527,33 @@ def _choose_disability(disabilities: pd.DataFrame, on: date, members: int) -> pd
         start[rows] = chosen["start"].to_numpy()
         end[rows] = chosen["end"].to_numpy()
     return pd.DataFrame({"group": group, "from": start, "to": end})
+
+
+INCOME_COLUMNS = ["person_id", "month", "kind", "amount"]
+CHARGE_COLUMNS = ["housing_id", "month", "code", "unit", "tariff", "norm", "volume", "cost"]
+CHARGE_TEXTS = ("code", "unit")
+
+
+def _charges_query(households_of_part, on: date):  # type: ignore[no-untyped-def]
+    """The utility charges of each dwelling of the households in its latest month with charges
+    (by ``on``)."""
+    housing_of_part = select(Housing.id).where(Housing.household_id.in_(households_of_part))
+    last_month = (
+        select(UtilityCharge.housing_id, func.max(UtilityCharge.month).label("month"))
+        .where(UtilityCharge.housing_id.in_(housing_of_part), UtilityCharge.month <= Month.of(on).start)
+        .group_by(UtilityCharge.housing_id)
+        .subquery()
+    )
+    return select(
+        UtilityCharge.housing_id,
+        UtilityCharge.month,
+        UtilityCharge.code,
+        UtilityCharge.unit,
+        _raw(UtilityCharge.tariff),
+        _raw(UtilityCharge.norm),
+        _raw(UtilityCharge.volume),
+        _raw(UtilityCharge.cost),
+    ).join(
+        last_month,
+        and_(UtilityCharge.housing_id == last_month.c.housing_id, UtilityCharge.month == last_month.c.month),
+    )

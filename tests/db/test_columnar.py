@@ -140,3 +140,51 @@ def test_arrow_reads_equal_the_connections_reads(pg_database, monkeypatch):
             through_arrow = read(query, names)
     assert used, "the snapshot reader did not read through Arrow's driver"
     pd.testing.assert_frame_equal(through_arrow, through_copy)
+
+
+def test_prefetched_reads_come_from_another_thread_in_the_transactions_view(pg_database, monkeypatch):
+    """Read ahead on a connection of their own, yet in the snapshot of the reader's transaction:
+    a change committed after the reader began — before the reads ahead even start — is not seen."""
+    import threading
+
+    import registry.columnar as columnar
+
+    engine = pg_database
+    with transaction(engine) as session:
+        seed(session, 20, seed=5, months=2)
+    threads = []
+    original = columnar._adbc_table
+    monkeypatch.setattr(
+        columnar, "_adbc_table", lambda *args: threads.append(threading.current_thread().name) or original(*args)
+    )
+    names = select(Person.id, Person.last_name).order_by(Person.id)
+    count = select(Person.id).where(Person.last_name == "Позже")
+    with Session(engine) as session, session.begin(), snapshot_reader(session.connection()) as read:
+        before = read(names, ["id", "last_name"])
+        with transaction(engine) as other:
+            other.execute(update(Person).where(Person.id == int(before["id"][0])).values(last_name="Позже"))
+        read.prefetch([(names, ["id", "last_name"], ()), (count, ["id"], ())])
+        ahead = read(names, ["id", "last_name"])
+        nobody = read(count, ["id"])
+    assert threads.count("mera-prefetch") == 2
+    pd.testing.assert_frame_equal(ahead, before)
+    assert len(nobody) == 0
+
+
+def test_a_failing_read_ahead_raises_where_it_is_asked_for(pg_database):
+    from sqlalchemy import literal_column
+
+    broken = select(literal_column("1 / 0", Integer).label("x"))
+    with Session(pg_database) as session, session.begin(), snapshot_reader(session.connection()) as read:
+        read.prefetch([(broken, ["x"], ())])
+        with pytest.raises(Exception, match="division by zero"):
+            read(broken, ["x"])
+        assert read(select(literal(7, Integer).label("x")), ["x"])["x"].tolist() == [7]  # the reader's own connection
+
+
+def test_reads_ahead_nobody_asks_for_end_with_the_reader(pg_database):
+    query = select(Person.id)
+    with Session(pg_database) as session, session.begin():
+        with snapshot_reader(session.connection()) as read:
+            read.prefetch([(query, ["id"], ()), (select(Person.last_name), ["last_name"], ())])
+        assert session.execute(select(literal(1))).scalar_one() == 1  # the transaction goes on
