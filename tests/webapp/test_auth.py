@@ -82,7 +82,9 @@ def test_sessions_expire_after_thirty_idle_minutes(app):
     with app.test_request_context():
         session = db()
         user = session.execute(select(User).where(User.login == "audit")).scalar_one()
-        start = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+        # now: the newest of the user's sessions (other tests' logins are real-time), so not one
+        # of the oldest ended beyond MAX_SESSIONS — a fixed date became the oldest once it passed
+        start = datetime.now(UTC)
         token = start_session(session, user, now=start)
         assert resume_session(session, token, now=start + timedelta(minutes=29)) is not None
         assert resume_session(session, token, now=start + timedelta(minutes=29 + 31)) is None
