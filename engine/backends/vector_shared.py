@@ -154,7 +154,9 @@ class SharedValues:
         with self._lock:
             entry = self._kept.get(key)
             if rows is None and (entry is None or type(entry[0]) is type(value)):
-                self._kept[key] = (value, np.ones(size, dtype=bool))  # every subject: the value as it is
+                # every subject: the value's arrays as they are (a copy of the value object: the
+                # caller may still give it other masks, as a call does with its result)
+                self._kept[key] = (copy.copy(value), np.ones(size, dtype=bool))
                 return
             if entry is None:
                 kept, mask = _empty_like(value, size), np.zeros(size, dtype=bool)

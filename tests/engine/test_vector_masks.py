@@ -60,3 +60,14 @@ def test_a_complete_shared_value_is_not_written_again():
     found = store.get(("k",), None)
     assert found is not None and found.m.tolist() == [1, 2, 3] and vv.uniform(found.known) is True
     assert store.get(("k",), np.array([2, 0])).m.tolist() == [3, 1]  # type: ignore[union-attr]
+
+
+def test_a_kept_value_does_not_follow_changes_to_the_value_object_put():
+    """The computing measure may give its value other masks afterwards (a call does so with its
+    result); the kept value is not that object."""
+    store = SharedValues()
+    value = vv.num_ints(np.array([1, 2, 3]))
+    store.put(("k",), None, 3, value)
+    value.known = np.array([True, False, True])
+    found = store.get(("k",), None)
+    assert found is not None and vv.uniform(found.known) is True
