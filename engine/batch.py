@@ -377,15 +377,12 @@ def _evaluate_version(
     status[schedule_err & (status == ELIGIBLE)] = ERROR
     outcome.decide(rows, status)
     eligible = status == ELIGIBLE
-    if eligible.all():
-        target = slice(None) if rows is None else rows
-        outcome.amount[target] = np.asarray(kopecks, dtype=np.int64)
-        outcome.start[target], outcome.end[target], outcome.review[target] = start, end, review
-        return
-    chosen = np.flatnonzero(eligible)
+    chosen = slice(None) if eligible.all() else np.flatnonzero(eligible)
     target = chosen if rows is None else rows[chosen]
     outcome.amount[target] = np.asarray(kopecks[chosen], dtype=np.int64)
-    outcome.start[target], outcome.end[target], outcome.review[target] = start[chosen], end[chosen], review[chosen]
+    for column, months in ((outcome.start, start), (outcome.end, end), (outcome.review, review)):
+        if months is not None:  # None: no row has one (the outcome holds -1 already)
+            column[target] = months[chosen]
 
 
 def _status(n: int, value: np.ndarray | None, known: Mask, err: Mask, otherwise: int) -> np.ndarray:
@@ -517,22 +514,23 @@ def _schedule(
     measure: Measure,
     version: MeasureVersion,
     households: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Start, end, review (month numbers, -1 for none) and the rows whose schedule raises."""
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray]:
+    """Start, end, review (month numbers, -1 for none; end and review ``None`` when no row has
+    one) and the rows whose schedule raises."""
     spec = version.schedule
     n = ctx.n
     err = np.zeros(n, dtype=bool)
-    application_day = application_days(ctx.frames, measure.code, ctx.cache)[households]
-    start = np.full(n, -1, dtype=np.int64)
-    start_known = np.ones(n, dtype=bool)
+    start_known: np.ndarray | None = None  # None: every row's start known
     if spec.start in ("application_month", "month_of_right"):
-        has_application = application_day != NO_DAY
-        start = np.where(has_application, application_months(ctx.frames, measure.code, ctx.cache)[households], -1)
-        start_known &= has_application
+        start = _application_start(ctx, measure)[households]
+        has_start = start != -1
+        start_known = None if has_start.all() else has_start
+    else:
+        start = np.full(n, -1, dtype=np.int64)
     if spec.start in ("month_of_right", "expression") and spec.start_formula is not None:
         value = ctx.program.formula(spec.start_formula)(ctx)
         err |= value.err
-        start_known &= value.known
+        start_known = value.known if start_known is None else start_known & value.known
         right = _months(value)
         if spec.start == "expression":
             start = right
@@ -542,27 +540,40 @@ def _schedule(
                 (late <= spec.look_back_months) if spec.look_back_months is not None else np.ones(n, dtype=bool)
             )
             start = np.where(take_right, right, start)
-    end = np.full(n, -1, dtype=np.int64)
-    has_end = measure.period == "once"
+    end = None
     if measure.period == "once":
-        end = start.copy()
+        end = start
     else:
         candidates = []
         if spec.term_months:
             candidates.append(start + spec.term_months - 1)
         if spec.until is not None:  # evaluated only where the start is known
             value = ctx.program.formula(spec.until)(ctx)
-            err |= value.err & start_known
-            start_known &= value.known
+            err |= value.err if start_known is None else value.err & start_known
+            start_known = value.known if start_known is None else start_known & value.known
             candidates.append(_months(value))
         if measure.valid_to is not None:
             candidates.append(np.full(n, Month.of(measure.valid_to).index, dtype=np.int64))
         if candidates:
             end = np.minimum.reduce(candidates)
-            has_end = True
-    review = start + spec.review_every if spec.review_every else np.full(n, -1, dtype=np.int64)
-    none = ~start_known | (has_end & (end < start))
-    start = np.where(none, -1, start)
-    end = np.where(none | (not has_end), -1, end)
-    review = np.where(none | (not spec.review_every), -1, review)
+    none = None if start_known is None else ~start_known
+    if end is not None:
+        ends_before = end < start
+        none = ends_before if none is None else none | ends_before
+    review = start + spec.review_every if spec.review_every else None
+    if none is not None and none.any():
+        start = np.where(none, -1, start)
+        end = None if end is None else np.where(none, -1, end)
+        review = None if review is None else np.where(none, -1, review)
     return start, end, review, err
+
+
+def _application_start(ctx: VectorContext, measure: Measure) -> np.ndarray:
+    """Per household: the month of its application for the measure, -1 without one."""
+    key = ("application start", measure.code if ctx.frames.applications is not None else None)
+    found = ctx.cache.get(key)
+    if found is None:
+        has_application = application_days(ctx.frames, measure.code, ctx.cache) != NO_DAY
+        found = np.where(has_application, application_months(ctx.frames, measure.code, ctx.cache), -1)
+        ctx.cache[key] = found
+    return found

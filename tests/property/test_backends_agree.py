@@ -38,19 +38,15 @@ def scalar_row(ruleset, snapshot, measure, period, member):  # type: ignore[no-u
             schedule.review.index if schedule.review else None,
         )
         if schedule
-        else None,
+        else (None, None, None),
     )
 
 
 def vector_row(row) -> tuple:  # type: ignore[no-untyped-def]
+    """A result row as ``scalar_row``'s: every schedule column compared, none left out when the
+    start is missing (an end or a review without a start is a difference)."""
     eligible = row.status == "eligible"
-    schedule = None
-    if eligible and not pd.isna(row.start):
-        schedule = (
-            int(row.start),
-            None if pd.isna(row.end) else int(row.end),
-            None if pd.isna(row.review) else int(row.review),
-        )
+    schedule = tuple(None if pd.isna(value) else int(value) for value in (row.start, row.end, row.review))
     return (row.status, int(row.amount) if eligible and not pd.isna(row.amount) else None, row.failed, schedule)
 
 
