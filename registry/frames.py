@@ -455,16 +455,27 @@ def _income_frame(
     assert isinstance(kind, pd.Categorical)
     kinds = max(len(kind.categories), 1)
     key = (member[inside] * 2**20 + month[inside]) * kinds + np.asarray(kind.codes, dtype=np.int64)[inside]
-    totals = pd.Series(incomes["amount"].to_numpy().astype(np.int64)[inside]).groupby(key, sort=True).sum()
-    keys = totals.index.to_numpy().astype(np.int64)
+    keys, amounts = _sums_by_key(key, incomes["amount"].to_numpy().astype(np.int64)[inside])
     return pd.DataFrame(
         {
             "member": keys // kinds // 2**20,
             "month": keys // kinds % 2**20,
             "kind": pd.Categorical.from_codes(keys % kinds, dtype=kind.dtype),
-            "amount": totals.to_numpy().astype(np.int64),
+            "amount": amounts,
         }
     )
+
+
+def _sums_by_key(key: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys ascending and the sum of the values of each: by runs of the sorted keys
+    (the register usually hands incomes over in key order already, and then nothing is sorted)."""
+    if len(key) and not (key[1:] >= key[:-1]).all():
+        order = np.argsort(key, kind="stable")
+        key, values = key[order], values[order]
+    if not len(key):
+        return key.astype(np.int64), values.astype(np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+    return key[starts], np.add.reduceat(values, starts)
 
 
 def _declared_runs(declarations: pd.DataFrame, person_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

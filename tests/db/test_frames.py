@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import event
 
 from engine.frames import from_snapshots
@@ -93,3 +96,21 @@ def test_a_range_of_households_reads_as_the_list_of_its_households(db_session):
     assert len(ranged_ids) and ranged_ids.min() >= 20 and ranged_ids.max() <= 60
     for table in TABLES:
         pd.testing.assert_frame_equal(getattr(ranged, table), getattr(listed, table), obj=table)
+
+
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(-(10**12), 10**12)), max_size=60), st.booleans())
+def test_sums_by_key_equal_a_dictionary_of_sums(pairs, presorted):  # type: ignore[no-untyped-def]
+    """Incomes are summed per (member, month, kind) key by runs of sorted keys: in any order of
+    the rows, the keys ascending, each once, with its exact sum."""
+    from registry.frames import _sums_by_key
+
+    if presorted:
+        pairs = sorted(pairs, key=lambda pair: pair[0])
+    expected: dict[int, int] = {}
+    for key, value in pairs:
+        expected[key] = expected.get(key, 0) + value
+    keys, sums = _sums_by_key(
+        np.array([k for k, _ in pairs], dtype=np.int64), np.array([v for _, v in pairs], dtype=np.int64)
+    )
+    assert keys.tolist() == sorted(expected) and sums.tolist() == [expected[k] for k in sorted(expected)]
+    assert keys.dtype == np.int64 and sums.dtype == np.int64
