@@ -26,7 +26,7 @@ from engine.backends.vector import VectorContext, VectorProgram
 from engine.backends.vector_ops import application_days, application_months, month_index_of
 from engine.backends.vector_shared import SharedValues, Sharing
 from engine.backends.vector_values import Bools, Days, Months, Num, Vec
-from engine.frames import NO_DAY, Frames
+from engine.frames import NO_DAY, NO_MONTH, Frames
 from engine.measures import Condition, Measure, MeasureVersion
 from engine.periods import Month
 from engine.ruleset import RuleSet
@@ -385,6 +385,9 @@ def _evaluate_version(
             column[target] = months[chosen]
 
 
+Mask = np.ndarray | None  # None: a mask with no row set (no error) or, for ``known``, every row known
+
+
 def _status(n: int, value: np.ndarray | None, known: Mask, err: Mask, otherwise: int) -> np.ndarray:
     """A step's codes for its ``n`` rows in the scalar backend's order: an error, else
     ``otherwise`` where the value is known and false (``value`` None: wherever known), else
@@ -398,9 +401,6 @@ def _status(n: int, value: np.ndarray | None, known: Mask, err: Mask, otherwise:
     if err is not None:
         status[err] = ERROR
     return status
-
-
-Mask = np.ndarray | None  # None: a mask with no row set (no error) or, for ``known``, every row known
 
 
 def _mask(values: np.ndarray, meaning: bool) -> Mask:
@@ -427,50 +427,66 @@ def _condition(ctx: VectorContext, node: Condition, codes: dict[str, int]) -> tu
         return ~inner_v, known, err, _codes(_false(~inner_v, known, err), codes[node.id])
     # A child is evaluated only for the rows its predecessors left open (the rest are decided,
     # and a decided row ignores later errors and unknowns), on a narrowed context.
-    err_rows = np.zeros(n, dtype=bool)
-    unknown = np.zeros(n, dtype=bool)
-    any_err = any_unknown = False
+    undecided = _Undecided(n)
     if node.kind == "all":
         failed = np.zeros(n, dtype=np.int32)
         refused = np.zeros(n, dtype=bool)
         for child in node.children:
             if refused.all():
                 break
-            if not refused.any():  # every row still open: whole-array operations
-                v, known, child_err, child_failed = _condition(ctx, child, codes)
-                child_false = _false(v, known, child_err)
+            active = None if not refused.any() else np.flatnonzero(~refused)
+            v, known, child_err, child_failed = _condition(
+                ctx if active is None else ctx.narrowed(active), child, codes
+            )
+            child_false = _false(v, known, child_err)
+            if active is None:  # every row still open: whole-array operations
                 np.copyto(failed, child_failed, where=child_false)
                 refused |= child_false
-                active = None
             else:
-                active = np.flatnonzero(~refused)
-                v, known, child_err, child_failed = _condition(ctx.narrowed(active), child, codes)
-                child_false = _false(v, known, child_err)
                 decided = active[child_false]
                 failed[decided] = child_failed[child_false]
                 refused[decided] = True
-            if child_err is not None:
-                any_err = True
-                _or_at(err_rows, active, child_err)
-            if known is not None:
-                any_unknown = True
-                _or_at(unknown, active, ~known if child_err is None else ~known & ~child_err)
-        return ~refused, (refused | ~unknown) if any_unknown else None, err_rows if any_err else None, failed
+            undecided.add(active, known, child_err)
+        return ~refused, undecided.known(refused), undecided.err(), failed
     granted = np.zeros(n, dtype=bool)  # any
     for child in node.children:
         if granted.all():
             break
         active = None if not granted.any() else np.flatnonzero(~granted)
         v, known, child_err, _child_failed = _condition(ctx if active is None else ctx.narrowed(active), child, codes)
-        if child_err is not None:
-            any_err = True
-            _or_at(err_rows, active, child_err)
-        if known is not None:
-            any_unknown = True
-            _or_at(unknown, active, ~known if child_err is None else ~known & ~child_err)
+        undecided.add(active, known, child_err)
         _or_at(granted, active, _true(v, known, child_err))
-    known = (granted | ~unknown) if any_unknown else None
-    return granted, known, err_rows if any_err else None, _codes(_false(granted, known, None), codes[node.id])
+    known = undecided.known(granted)
+    return granted, known, undecided.err(), _codes(_false(granted, known, None), codes[node.id])
+
+
+class _Undecided:
+    """The errors and unknowns an ``all``/``any`` node gathers from its children, arrays only
+    once a child has any."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.err_rows: np.ndarray | None = None
+        self.unknown_rows: np.ndarray | None = None
+
+    def add(self, rows: np.ndarray | None, known: Mask, err: Mask) -> None:
+        """A child's masks over ``rows`` (``None``: every row): its errors, and its unknowns that
+        are not errors."""
+        if err is not None:
+            if self.err_rows is None:
+                self.err_rows = np.zeros(self.n, dtype=bool)
+            _or_at(self.err_rows, rows, err)
+        if known is not None:
+            if self.unknown_rows is None:
+                self.unknown_rows = np.zeros(self.n, dtype=bool)
+            _or_at(self.unknown_rows, rows, ~known if err is None else ~known & ~err)
+
+    def known(self, decided: np.ndarray) -> Mask:
+        """Known where decided by a child, or where no child left it unknown."""
+        return None if self.unknown_rows is None else decided | ~self.unknown_rows
+
+    def err(self) -> Mask:
+        return self.err_rows
 
 
 def _false(value: np.ndarray, known: Mask, err: Mask) -> np.ndarray:
@@ -522,8 +538,8 @@ def _schedule(
     err = np.zeros(n, dtype=bool)
     start_known: np.ndarray | None = None  # None: every row's start known
     if spec.start in ("application_month", "month_of_right"):
-        start = _application_start(ctx, measure)[households]
-        has_start = start != -1
+        start = application_months(ctx.frames, measure.code, ctx.cache)[households]  # -1 (NO_MONTH): none
+        has_start = start != NO_MONTH
         start_known = None if has_start.all() else has_start
     else:
         start = np.full(n, -1, dtype=np.int64)
@@ -566,14 +582,3 @@ def _schedule(
         end = None if end is None else np.where(none, -1, end)
         review = None if review is None else np.where(none, -1, review)
     return start, end, review, err
-
-
-def _application_start(ctx: VectorContext, measure: Measure) -> np.ndarray:
-    """Per household: the month of its application for the measure, -1 without one."""
-    key = ("application start", measure.code if ctx.frames.applications is not None else None)
-    found = ctx.cache.get(key)
-    if found is None:
-        has_application = application_days(ctx.frames, measure.code, ctx.cache) != NO_DAY
-        found = np.where(has_application, application_months(ctx.frames, measure.code, ctx.cache), -1)
-        ctx.cache[key] = found
-    return found
