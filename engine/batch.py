@@ -244,7 +244,9 @@ def concat_results(parts: list[pd.DataFrame]) -> pd.DataFrame:
             columns[name] = union_categoricals([part[name] for part in parts])
         else:
             columns[name] = pd.concat([part[name] for part in parts], ignore_index=True)
-    return pd.DataFrame(columns, columns=COLUMNS)
+    # copy=False: the joined columns as they are; else pandas stacks the integer ones into one
+    # block, a second copy of millions of rows.
+    return pd.DataFrame(columns, columns=COLUMNS, copy=False)
 
 
 def _evaluate(

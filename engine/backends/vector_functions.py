@@ -601,16 +601,15 @@ def _member_window_totals(ctx, kinds, exclude, first: int, last: int, which: int
     key = ("income window", kinds, exclude, first, last, which)
     found = ctx.cache.get(key)
     dense = _income_matrix(ctx) if found is None else None
-    if dense is not None:  # a slice of the member × month matrix of each chosen kind
+    if dense is not None:  # a slice of the kind × month × member matrix
         matrix, first_month, names = dense
-        chosen = [i for i, wanted in enumerate(_wanted(names, kinds, exclude)) if wanted]
-        low, high = max(first, first_month) - first_month, min(last, first_month + matrix.shape[2] - 1) - first_month
-        found = np.zeros(matrix.shape[1], dtype=np.int64)
-        if chosen and low <= high:
-            monthly = np.zeros((matrix.shape[1], high - low + 1), dtype=np.int64)
-            for kind in chosen:
-                monthly += matrix[kind, :, low : high + 1]
-            found = monthly.sum(axis=1) if which == 0 else np.count_nonzero(monthly > 0, axis=1).astype(np.int64)
+        chosen = tuple(i for i, wanted in enumerate(_wanted(names, kinds, exclude)) if wanted)
+        low, high = max(first, first_month) - first_month, min(last, first_month + matrix.shape[1] - 1) - first_month
+        # selections naming kinds the frames do not hold share the sums of those they do
+        same = ("income window matrix", chosen, low, high, which)
+        found = ctx.cache.get(same)
+        if found is None:
+            found = ctx.cache[same] = _matrix_window(matrix, chosen, low, high, which)
         ctx.cache[key] = found
     if found is None and which == 0:  # straight from the rows: no per-(member, month) index to build
         _keys, amounts, codes, names = _income_rows(ctx)
@@ -631,36 +630,74 @@ def _member_window_totals(ctx, kinds, exclude, first: int, last: int, which: int
     return found
 
 
+def _matrix_window(matrix: np.ndarray, chosen: tuple[int, ...], low: int, high: int, which: int) -> np.ndarray:
+    """Per member: the sum (``which`` 0) or the count of months with a positive total (1) of the
+    ``chosen`` kinds' columns ``low``..``high`` of the matrix — whole rows of members at a time."""
+    members = matrix.shape[2]
+    if not chosen or low > high:
+        return np.zeros(members, dtype=np.int64)
+    if which == 0:
+        total = matrix[chosen[0], low : high + 1].sum(axis=0, dtype=np.int64)
+        for kind in chosen[1:]:
+            total += matrix[kind, low : high + 1].sum(axis=0, dtype=np.int64)
+        return total
+    count = np.zeros(members, dtype=np.int64)
+    for month in range(low, high + 1):
+        count += _kinds_total([matrix[kind, month] for kind in chosen]) > 0
+    return count
+
+
+def _kinds_total(parts: list[np.ndarray]) -> np.ndarray:
+    """The sum of the chosen kinds' values (int64 once there are two to add)."""
+    if len(parts) == 1:
+        return parts[0]
+    total = parts[0].astype(np.int64)
+    for part in parts[1:]:
+        total += part
+    return total
+
+
 def _wanted(names: list[str], kinds: tuple[str, ...] | None, exclude: tuple[str, ...] | None) -> list[bool]:
     """For each income kind of the frames: whether ``kinds=`` and ``exclude=`` choose it."""
     return [(kinds is None or name in kinds) and not (exclude is not None and name in exclude) for name in names]
 
 
-_MATRIX_CELLS = 40_000_000  # kinds × members × months: 160 MB as int32, at most
+_MATRIX_CELLS = 40_000_000  # kinds × months × members: 160 MB as int32, at most
 
 
 def _income_matrix(ctx):  # type: ignore[no-untyped-def]
-    """The incomes as a kinds × members × months matrix (int32 when every amount fits, else
-    int64) — a window's total is then a slice's sum — or None when it would be too big."""
+    """The incomes as a kinds × months × members matrix (int32 when every amount fits, else
+    int64), with only the kinds the frames hold — a window's total is then the sum of a few whole
+    rows — or None when it would be too big. Made from the income table in any order."""
     key = ("income matrix",)
     if key in ctx.cache:
         return ctx.cache[key]
-    keys, amounts, codes, names = _income_rows(ctx)
-    months, _bounds = _income_row_months(ctx)
+    incomes = ctx.frames.incomes
     members = len(ctx.frames.members)
     found = None
-    if len(keys) and members and codes.min() >= 0:
+    kind = incomes["kind"]
+    if isinstance(kind.dtype, pd.CategoricalDtype):
+        codes, names = kind.cat.codes.to_numpy(), list(kind.cat.categories)
+    else:
+        codes, names = kind.factorize()
+        names = list(names)
+    if len(incomes) and members and codes.min() >= 0:
+        held = np.flatnonzero(np.bincount(codes, minlength=len(names)))
+        months = incomes["month"].to_numpy(dtype=np.int64)
         first_month = int(months.min())
         span = int(months.max()) - first_month + 1
-        if max(len(names), 1) * members * span <= _MATRIX_CELLS:
+        if len(held) * members * span <= _MATRIX_CELLS:
+            amounts = incomes["amount"].to_numpy(dtype=np.int64)
+            renumbered = np.zeros(len(names), dtype=np.int64)
+            renumbered[held] = np.arange(len(held))
             small = int(amounts.max()) < 2**31 and int(amounts.min()) > -(2**31)
-            matrix = np.zeros((max(len(names), 1), members, span), dtype=np.int32 if small else np.int64)
-            where = (codes, keys // _SHIFT, months - first_month)
+            matrix = np.zeros((len(held), span, members), dtype=np.int32 if small else np.int64)
+            where = (renumbered[codes], months - first_month, incomes["member"].to_numpy(dtype=np.int64))
             matrix[where] = amounts  # one row per (member, month, kind): a frames invariant ...
             if np.count_nonzero(matrix) != np.count_nonzero(amounts):  # ... else add them up, exactly
                 matrix = np.zeros(matrix.shape, dtype=np.int64)
                 np.add.at(matrix, where, amounts)
-            found = (matrix, first_month, names)
+            found = (matrix, first_month, [names[i] for i in held])
     ctx.cache[key] = found
     return found
 
@@ -676,16 +713,19 @@ def _dense_windows(ctx, kinds, exclude, person: Refs, window: Windows, which: in
     if length is None or length < 0 or length > 240:
         return None
     matrix, first_month, names = dense
-    span = matrix.shape[2]
-    columns = np.where(known, window.first - first_month, 0)[:, None] + np.arange(length + 1)[None, :]
-    inside = (columns >= 0) & (columns < span)
-    columns = np.clip(columns, 0, span - 1)
-    members = person.idx[:, None]
-    monthly = np.zeros(columns.shape, dtype=np.int64)
-    for kind, wanted in enumerate(_wanted(names, kinds, exclude)):
-        if wanted:
-            monthly += np.where(inside, matrix[kind][members, columns], 0)
-    return monthly.sum(axis=1) if which == 0 else np.count_nonzero(monthly > 0, axis=1).astype(np.int64)
+    span = matrix.shape[1]
+    chosen = tuple(i for i, wanted in enumerate(_wanted(names, kinds, exclude)) if wanted)
+    found = np.zeros(len(person.idx), dtype=np.int64)
+    if not chosen:
+        return found
+    offset = np.where(known, window.first - first_month, 0)
+    for step in range(length + 1):  # the windows' first months, then their second ...
+        column = offset + step
+        inside = (column >= 0) & (column < span)
+        flat = np.clip(column, 0, span - 1) * matrix.shape[2] + person.idx
+        monthly = _kinds_total([matrix[kind].reshape(-1)[flat] for kind in chosen])
+        found += np.where(inside, monthly, 0) if which == 0 else inside & (monthly > 0)
+    return found
 
 
 def _income_row_months(ctx) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]

@@ -24,11 +24,15 @@ START = st.sampled_from(["period.month", "application.month"])
 
 def _ruleset(start: str, offset: int, length: int, kinds: str, varying: bool):  # type: ignore[no-untyped-def]
     size = f"({length} if m.role == 'child' else {length + 1})" if varying else str(length)
-    amount = f"sum(income(m, window(add_months({start}, {offset}), {size}){kinds}) for m in members)"
+    window = f"window(add_months({start}, {offset}), {size}){kinds}"
+    # the months with income over the same windows weigh in too (a factor of 1 + 1000 × months)
+    months = f"sum(income_months(m, {window}) for m in members)"
+    amount = f"sum(income(m, {window}) for m in members) * (1 + 1000 * {months})"
     files = dict(_BASE_FILES)
     files["measures/federal/fuzz.yaml"] = (
         HEADER.format(code="fuzz", entity="household", period="month")
-        + f"eligibility: >-\n  sum(income_months(m, window(add_months({start}, -3), 3)) for m in members) >= 2\n"
+        # the months with income over the same kinds, from the same start: windows per row too
+        + f"eligibility: >-\n  sum(income_months(m, window(add_months({start}, -3), 3){kinds}) for m in members) >= 2\n"
         + f"amount: >-\n  {amount}\n"
     ).encode()
     return build_ruleset(files, "rules")
@@ -88,6 +92,17 @@ def _household(index: int, application: str) -> dict:  # type: ignore[type-arg]
     }
 
 
+def _early_application() -> dict:  # type: ignore[type-arg]
+    """The first incomes of the frames (wages from 2022-06, enough months for the condition),
+    so the year's window before its application starts before the matrix's first month; incomes
+    declared from long before: known, partly empty."""
+    household = _household(10, "2022-11-10")
+    for member in household["members"]:
+        member["incomes_declared"] = {"from": "2020-01", "to": "2026-12"}
+    household["members"][0]["incomes"] = [{"kind": "wages", "amount": "12345", "from": "2022-06", "to": "2026-01"}]
+    return household
+
+
 def _one_month_of_wages() -> dict:  # type: ignore[type-arg]
     """Income in a single month: too few months with income for the fuzz measure's condition."""
     household = _household(9, "2026-03-02")
@@ -101,6 +116,7 @@ DECLARED = [
         parse_snapshot(_household(i, day))
         for i, day in enumerate(["2025-12-03", "2026-01-20", "2026-02-01", "2026-03-15", "2025-07-31"])
     ),
+    parse_snapshot(_early_application()),
     parse_snapshot(_one_month_of_wages()),
 ]
 
