@@ -19,7 +19,6 @@ from engine.backends.vector_ops import (
     days_in_month,
     expand,
     full_months,
-    full_years,
     month_end,
     month_index_of,
     month_start,
@@ -298,12 +297,11 @@ def _member(ctx, person: Refs, column: str) -> np.ndarray:  # type: ignore[no-un
 
 
 def _age(ctx, node, person: Refs, on: Days) -> Vec:  # type: ignore[no-untyped-def]
-    day = _one_value(on.v)
-    if day is None or not len(ctx.frames.members):
-        return vv.num_ints(full_years(_member(ctx, person, "birth_day"), on.v))
-    # One date for every row (``age(period.end)``): the birth dates' calendar parts once per frames.
+    # The birth dates' calendar parts once per frames; the dates' own once per call (one for
+    # every row, as ``age(period.end)``, or one per row).
     years, month_days = _birth_parts(ctx)
-    (on_year,), (on_month,), (on_day,) = ymd(np.array([day], dtype=np.int64))
+    day = _one_value(on.v)
+    on_year, on_month, on_day = ymd(on.v if day is None else np.array([day], dtype=np.int64))  # broadcast
     before = month_days[person.idx] > on_month * 32 + on_day
     return vv.num_ints(on_year - years[person.idx] - before)
 

@@ -70,13 +70,6 @@ def add_months_days(days: np.ndarray, count: np.ndarray) -> np.ndarray:
     return days_of(target_year, target_month, np.minimum(day, last))
 
 
-def full_years(birth: np.ndarray, on: np.ndarray) -> np.ndarray:
-    by, bm, bd = ymd(birth)
-    oy, om, od = ymd(on)
-    before = (om < bm) | ((om == bm) & (od < bd))
-    return oy - by - before.astype(np.int64)
-
-
 def full_months(start: np.ndarray, end: np.ndarray) -> np.ndarray:
     """``engine.periods.full_months`` (Civil Code art. 192), negative when end is earlier."""
     backwards = end < start
@@ -412,7 +405,6 @@ __all__ = [
     "expand",
     "field",
     "full_months",
-    "full_years",
     "month_end",
     "month_index_of",
     "month_start",
