@@ -243,7 +243,7 @@ def _partition_frames(
         {
             "household": household_position[members["household_id"]].to_numpy().astype(np.int64),
             "key": text_column(members["person_id"].astype(str)),
-            "role": text_column(members["role"]),
+            "role": text_column(pd.Categorical(members["role"])),  # a few roles: compared as codes
             "birth_day": _days(members["birth_date"], NO_DAY),
             "sex": text_column(members["sex"]),
             "incomes_first": incomes_first,

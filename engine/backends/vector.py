@@ -486,6 +486,10 @@ def compare_values(op: str, a: Vec, b: Vec) -> Bools:
         same = (a.first == b.first) & (a.last == b.last)
         return Bools(known, err, same if op == "==" else ~same)
     else:
+        if isinstance(a, Texts) and isinstance(b, Texts) and op in ("==", "!="):
+            equal = vv.text_equal(a, b)
+            if equal is not None:  # a categorical column against a literal: integer codes
+                return Bools(known, err, equal if op == "==" else ~equal)
         left, right = a.v, b.v  # type: ignore[attr-defined]
     result = {
         "==": lambda: left == right,
@@ -511,7 +515,24 @@ def _compare(node: ast.Compare, loops: frozenset[str]) -> Compiled:
     left = compile_expr(node.left, loops)
     right = compile_expr(node.right, loops)
     op = node.op
+    if op in ("in", "not in") and _literal_texts(node.right):
+        texts = tuple(item.value for item in node.right.items)  # type: ignore[attr-defined]
+
+        def text_in(ctx: VectorContext) -> Vec:
+            """A text in a list of literals (``role in ['applicant', 'spouse']``): compared with
+            each, no list built per row."""
+            value = left(ctx)
+            if not isinstance(value, Texts):
+                return compare_values(op, value, right(ctx))
+            member = vv.text_in(value, texts)
+            return Bools(value.known, value.err, member if op == "in" else ~member)
+
+        return text_in
     return lambda ctx: compare_values(op, left(ctx), right(ctx))
+
+
+def _literal_texts(node: ast.Expr) -> bool:
+    return isinstance(node, ast.ListOf) and bool(node.items) and all(isinstance(i, ast.Text) for i in node.items)
 
 
 def _ifelse(node: ast.IfElse, loops: frozenset[str]) -> Compiled:

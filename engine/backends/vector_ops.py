@@ -204,11 +204,19 @@ class _Column:
     """A table column that can be indexed by placeholder rows (0 for an unknown reference, even
     when the table is empty): such rows are masked as unknown by the caller."""
 
-    __slots__ = ("_present", "values")
+    __slots__ = ("_present", "categories", "codes", "values")
 
-    def __init__(self, values: np.ndarray, present: np.ndarray | None = None):
+    def __init__(
+        self,
+        values: np.ndarray,
+        present: np.ndarray | None = None,
+        codes: np.ndarray | None = None,
+        categories: np.ndarray | None = None,
+    ):
         self.values = values
         self._present: _Column | None = None if present is None else _Column(present)
+        self.codes = None if codes is None else _Column(codes)  # of a categorical column: -1 missing
+        self.categories = categories
 
     def __getitem__(self, index: np.ndarray) -> np.ndarray:
         if len(self.values) == 0:
@@ -222,7 +230,9 @@ class _Column:
             self._present = _Column(
                 ~pd.isna(self.values) if self.values.dtype == object else np.ones(len(self.values), dtype=bool)
             )
-        return Texts(self._present[index], np.zeros(len(index), dtype=bool), np.asarray(self[index], dtype=object))
+        texts = np.asarray(self[index], dtype=object)
+        codes = None if self.codes is None else self.codes[index]
+        return Texts(self._present[index], np.zeros(len(index), dtype=bool), texts, codes, self.categories)
 
 
 def _column(ctx, table: str, name: str) -> _Column:  # type: ignore[no-untyped-def]
@@ -232,8 +242,9 @@ def _column(ctx, table: str, name: str) -> _Column:  # type: ignore[no-untyped-d
         series = getattr(ctx.frames, table)[name]
         if isinstance(series.dtype, pd.CategoricalDtype):  # text with few values: no per-row parsing
             codes = series.cat.codes.to_numpy()
-            texts = np.append(np.asarray(series.cat.categories, dtype=object), None)  # code -1: missing
-            found = _Column(texts[codes], codes >= 0)
+            categories = np.asarray(series.cat.categories, dtype=object)
+            texts = np.append(categories, None)  # code -1: missing
+            found = _Column(texts[codes], codes >= 0, codes, categories)
         else:
             found = _Column(series.to_numpy())
         ctx.cache[key] = found

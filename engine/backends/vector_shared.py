@@ -175,7 +175,9 @@ def _empty_like(value: Vec, size: int) -> Vec:
     arrays = {}
     for spec in fields(value):
         current = getattr(value, spec.name)
-        if isinstance(current, np.ndarray):
+        if spec.default is None:  # what a value may carry besides (a text's category codes): not kept
+            arrays[spec.name] = None
+        elif isinstance(current, np.ndarray):
             arrays[spec.name] = np.zeros(size, dtype=current.dtype) if current.dtype != object else np.full(size, None)
         else:
             arrays[spec.name] = current

@@ -313,9 +313,35 @@ class Months(Vec):
 @dataclass(slots=True)
 class Texts(Vec):
     v: np.ndarray  # object array of str
+    # Text read from a categorical column also has each row's category code (-1: missing) and
+    # the categories, so comparing it with one text compares integers. Kept by ``take`` only.
+    codes: np.ndarray | None = None
+    categories: np.ndarray | None = None  # object array of str
 
     def take(self, index: np.ndarray) -> Texts:
-        return Texts(take_mask(self.known, index), take_mask(self.err, index), self.v[index])
+        codes = None if self.codes is None else self.codes[index]
+        return Texts(take_mask(self.known, index), take_mask(self.err, index), self.v[index], codes, self.categories)
+
+
+def text_in(value: Texts, texts: tuple[str, ...]) -> np.ndarray:
+    """Rows whose text is one of ``texts``: by category codes when the value has them."""
+    if value.codes is not None and value.categories is not None:
+        return np.isin(value.codes, np.flatnonzero(np.isin(value.categories, texts)))
+    found = np.zeros(len(value.v), dtype=bool)
+    for text in dict.fromkeys(texts):
+        found |= value.v == text
+    return found
+
+
+def text_equal(a: Texts, b: Texts) -> np.ndarray | None:
+    """``a.v == b.v`` row by row through the category codes, when one side has them and the
+    other is one text for every row (a literal: a stride-0 view); None otherwise."""
+    for coded, other in ((a, b), (b, a)):
+        if coded.codes is not None and coded.categories is not None and other.v.strides == (0,) and len(other.v):
+            value = other.v[0]  # a literal is a str; a missing row's code (-1) is no category's
+            position = np.flatnonzero(coded.categories == value)
+            return coded.codes == position[0] if len(position) else np.zeros(len(coded.codes), dtype=bool)
+    return None
 
 
 @dataclass(slots=True)
