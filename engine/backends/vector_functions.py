@@ -148,9 +148,11 @@ def _key_codes(key: Vec) -> tuple[np.ndarray, list[str]]:
         uniques, codes = np.unique(key.m, return_inverse=True)
         texts = [_key_text(Decimal(int(m)).scaleb(-key.scale)) for m in uniques]
         return codes.astype(np.int64), texts
-    values = key.v  # type: ignore[attr-defined]
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    texts = [str(v) for v in uniques]
+    if isinstance(key, Texts) and key.codes is not None and key.categories is not None:
+        codes, texts = key.codes, [str(v) for v in key.categories]  # a categorical column's own
+    else:
+        codes, uniques = pd.factorize(key.v, use_na_sentinel=True)  # type: ignore[attr-defined]
+        texts = [str(v) for v in uniques]
     codes = np.where(codes < 0, len(texts), codes)  # unknown rows: any text will do, the caller masks them
     return codes.astype(np.int64), [*texts, ""]
 
