@@ -155,8 +155,8 @@ def _partition_frames(
     members["role_order"] = members["role"].map(ROLE_ORDER)
     members = members.sort_values(["household_id", "role_order", "birth_date", "person_id"]).reset_index(drop=True)
     household_ids_sorted = np.unique(members["household_id"].to_numpy())
-    household_position = pd.Series(np.arange(len(household_ids_sorted)), index=household_ids_sorted)
-    member_position = pd.Series(np.arange(len(members)), index=members["person_id"].to_numpy())
+    household_position = Positions(household_ids_sorted)
+    member_position = Positions(members["person_id"].to_numpy())
 
     households = (
         _frame(
@@ -182,13 +182,13 @@ def _partition_frames(
     application_day = np.full(len(households), NO_DAY, dtype=np.int64)
     application_measure = np.full(len(households), None, dtype=object)
     if len(generic):
-        rows = household_position[generic.index].to_numpy()
+        rows = household_position[generic.index]
         application_day[rows] = _days(generic["day"], NO_DAY)
         application_measure[rows] = generic["measure"].to_numpy()
     per_measure = latest.groupby(["household_id", "measure"]).tail(1)
     applications = pd.DataFrame(
         {
-            "household": household_position[per_measure["household_id"]].to_numpy().astype(np.int64),
+            "household": household_position[per_measure["household_id"]],
             "measure": text_column(per_measure["measure"]),
             "day": _days(per_measure["day"], NO_DAY),
         }
@@ -215,7 +215,7 @@ def _partition_frames(
             ["person_id", *names],
             categorical,
         )
-        frame["member"] = member_position[frame["person_id"]].to_numpy().astype(np.int64)
+        frame["member"] = member_position[frame["person_id"]]
         return frame.sort_values(["member", *order], kind="stable").reset_index(drop=True)
 
     disabilities = per_person(
@@ -241,7 +241,7 @@ def _partition_frames(
 
     member_frame = pd.DataFrame(
         {
-            "household": household_position[members["household_id"]].to_numpy().astype(np.int64),
+            "household": household_position[members["household_id"]],
             "key": text_column(members["person_id"].astype(str)),
             "role": text_column(pd.Categorical(members["role"])),  # a few roles: compared as codes
             "birth_day": _days(members["birth_date"], NO_DAY),
@@ -339,7 +339,7 @@ def _partition_frames(
         .groupby("household_id")
         .tail(1)
     )
-    housing["household"] = household_position[housing["household_id"]].to_numpy().astype(np.int64)
+    housing["household"] = household_position[housing["household_id"]]
     housing = housing.sort_values("household").reset_index(drop=True)
     charges = _frame(session, charges_query, CHARGE_COLUMNS, categorical=CHARGE_TEXTS)
     charges = charges.merge(housing[["housing_id", "household"]], on="housing_id")
@@ -442,12 +442,44 @@ def _shares(numerators: np.ndarray, denominators: np.ndarray) -> np.ndarray:
     return vdiv_round(numerators.astype(np.int64) * 10**SHARE_PLACES, denominators.astype(np.int64), "half_even")
 
 
+class Positions:
+    """The row of each id in a frame: ``positions[ids]`` (an int64 array; KeyError for an id
+    not there). Integer ids no larger than a few times their number are looked up in an array
+    (a gather: millions of income rows in milliseconds), others through a pandas index."""
+
+    __slots__ = ("_index", "_table")
+
+    def __init__(self, ids: np.ndarray) -> None:
+        ids = np.asarray(ids)
+        self._table: np.ndarray | None = None
+        self._index: pd.Index | None = None
+        if ids.dtype.kind in "iu" and (not len(ids) or (ids.min() >= 0 and ids.max() < 4 * len(ids) + 1_000_000)):
+            self._table = np.full(int(ids.max()) + 1 if len(ids) else 0, -1, dtype=np.int64)
+            self._table[ids] = np.arange(len(ids), dtype=np.int64)
+        else:
+            self._index = pd.Index(ids)
+
+    def __getitem__(self, ids) -> np.ndarray:  # type: ignore[no-untyped-def]
+        ids = np.asarray(ids)
+        if self._table is None:
+            assert self._index is not None
+            rows = self._index.get_indexer(ids)
+        else:
+            ids = ids.astype(np.int64, copy=False)
+            if len(ids) and (ids.min() < 0 or ids.max() >= len(self._table)):
+                raise KeyError("ids not among the frame's rows")
+            rows = self._table[ids]
+        if len(rows) and rows.min() < 0:
+            raise KeyError(f"{int(np.count_nonzero(rows < 0))} ids not among the frame's rows")
+        return rows.astype(np.int64, copy=False)
+
+
 def _income_frame(
-    incomes: pd.DataFrame, member_position: pd.Series, incomes_first: np.ndarray, incomes_last: np.ndarray
+    incomes: pd.DataFrame, member_position: Positions, incomes_first: np.ndarray, incomes_last: np.ndarray
 ) -> pd.DataFrame:
     """Monthly totals per (member, month, kind) inside each member's declared run, sorted so —
     six million rows at a region's scale: integer keys, the kind as a categorical's code."""
-    member = member_position[incomes["person_id"]].to_numpy().astype(np.int64)
+    member = member_position[incomes["person_id"]]
     month = incomes["month"].to_numpy().astype("datetime64[M]").astype(np.int64) + 1970 * 12
     first, last = incomes_first[member], incomes_last[member]
     inside = (first != NO_MONTH) & (month >= first) & (month <= last)

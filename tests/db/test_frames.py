@@ -114,3 +114,26 @@ def test_sums_by_key_equal_a_dictionary_of_sums(pairs, presorted):  # type: igno
     )
     assert keys.tolist() == sorted(expected) and sums.tolist() == [expected[k] for k in sorted(expected)]
     assert keys.dtype == np.int64 and sums.dtype == np.int64
+
+
+@given(
+    st.lists(st.integers(0, 3_000_000), unique=True, max_size=40),
+    st.lists(st.integers(0, 60), max_size=80),
+    st.sampled_from([0, 10**12]),  # ids near 0 (looked up in an array) or huge (a pandas index)
+)
+def test_positions_find_each_id_row_or_raise(ids, picks, offset):  # type: ignore[no-untyped-def]
+    """Every id's row, in the order asked, whichever way ids are looked up; an id not among the
+    rows (or a negative one) is a KeyError, never a wrong row."""
+    import pytest
+
+    from registry.frames import Positions
+
+    shifted = np.array([i + offset for i in ids], dtype=np.int64)
+    positions = Positions(shifted)
+    wanted = [int(shifted[p % len(ids)]) for p in picks] if ids else []
+    rows = positions[np.array(wanted, dtype=np.int64)]
+    assert rows.dtype == np.int64 and rows.tolist() == [ids.index(w - offset) for w in wanted]
+    absent = next(i + offset for i in range(len(ids) + 1) if i not in set(ids))
+    for missing in (absent, -1, 2**40 + offset):
+        with pytest.raises(KeyError):
+            positions[np.array([*wanted, missing], dtype=np.int64)]
