@@ -186,7 +186,7 @@ def _partition_frames(
         application_day[rows] = _days(generic["day"], NO_DAY)
         application_measure[rows] = generic["measure"].to_numpy()
     per_measure = latest.groupby(["household_id", "measure"]).tail(1)
-    applications = pd.DataFrame(
+    applications = _table(
         {
             "household": household_position[per_measure["household_id"]],
             "measure": text_column(per_measure["measure"]),
@@ -239,7 +239,7 @@ def _partition_frames(
     )
     pregnancy = pregnancies.groupby("member").tail(1).set_index("member")
 
-    member_frame = pd.DataFrame(
+    member_frame = _table(
         {
             "household": household_position[members["household_id"]],
             "key": text_column(members["person_id"].astype(str)),
@@ -346,7 +346,7 @@ def _partition_frames(
     charges = charges.sort_values(["household", "code"]).reset_index(drop=True)
 
     frames = Frames(
-        households=pd.DataFrame(
+        households=_table(
             {
                 "key": text_column(households["key"]),
                 "region": text_column(households["region"]),
@@ -358,7 +358,7 @@ def _partition_frames(
         ),
         members=member_frame,
         incomes=income_frame,
-        categories=pd.DataFrame(
+        categories=_table(
             {
                 "member": categories["member"].to_numpy().astype(np.int64),
                 "code": text_column(categories["code"]),
@@ -366,7 +366,7 @@ def _partition_frames(
                 "end": _days(categories["valid_to"], OPEN_END),
             }
         ),
-        reasons=pd.DataFrame(
+        reasons=_table(
             {
                 "member": reasons["member"].to_numpy().astype(np.int64),
                 "kind": text_column(reasons["kind"]),
@@ -374,10 +374,10 @@ def _partition_frames(
                 "end": _days(reasons["valid_to"], OPEN_END),
             }
         ),
-        documents=pd.DataFrame(
+        documents=_table(
             {"member": documents["member"].to_numpy().astype(np.int64), "kind": text_column(documents["kind"])}
         ),
-        real_estate=pd.DataFrame(
+        real_estate=_table(
             {
                 "member": estate["member"].to_numpy().astype(np.int64),
                 "kind": text_column(estate["kind"]),
@@ -386,7 +386,7 @@ def _partition_frames(
                 "position": estate["position"].to_numpy().astype(np.int64),
             }
         ),
-        vehicles=pd.DataFrame(
+        vehicles=_table(
             {
                 "member": vehicles["member"].to_numpy().astype(np.int64),
                 "kind": text_column(vehicles["kind"]),
@@ -395,14 +395,14 @@ def _partition_frames(
                 "position": vehicles["position"].to_numpy().astype(np.int64),
             }
         ),
-        deposits=pd.DataFrame(
+        deposits=_table(
             {
                 "member": deposits["member"].to_numpy().astype(np.int64),
                 "balance": deposits["balance"].to_numpy().astype(np.int64),
                 "position": deposits["position"].to_numpy().astype(np.int64),
             }
         ),
-        housing=pd.DataFrame(
+        housing=_table(
             {
                 "household": housing["household"].to_numpy().astype(np.int64),
                 "area": _rescale(housing["area"], 2, QUANTITY_PLACES),
@@ -411,7 +411,7 @@ def _partition_frames(
                 "has_debts": pd.array(housing["has_debts"].to_numpy(), dtype="boolean"),
             }
         ),
-        services=pd.DataFrame(
+        services=_table(
             {
                 "household": charges["household"].to_numpy().astype(np.int64),
                 "code": text_column(charges["code"]),
@@ -440,6 +440,12 @@ def _shares(numerators: np.ndarray, denominators: np.ndarray) -> np.ndarray:
     from engine.backends.vector_values import vdiv_round
 
     return vdiv_round(numerators.astype(np.int64) * 10**SHARE_PLACES, denominators.astype(np.int64), "half_even")
+
+
+def _table(columns: dict) -> pd.DataFrame:  # type: ignore[type-arg]
+    """A frame of freshly made columns as they are: pandas would otherwise stack those of one
+    type into a block, a second copy of every row (a fifth of a second for the incomes alone)."""
+    return pd.DataFrame(columns, copy=False)
 
 
 class Positions:
@@ -488,7 +494,7 @@ def _income_frame(
     kinds = max(len(kind.categories), 1)
     key = (member[inside] * 2**20 + month[inside]) * kinds + np.asarray(kind.codes, dtype=np.int64)[inside]
     keys, amounts = _sums_by_key(key, incomes["amount"].to_numpy().astype(np.int64)[inside])
-    return pd.DataFrame(
+    return _table(
         {
             "member": keys // kinds // 2**20,
             "month": keys // kinds % 2**20,
