@@ -512,8 +512,17 @@ def _sums_by_key(key: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.nd
         key, values = key[order], values[order]
     if not len(key):
         return key.astype(np.int64), values.astype(np.int64)
-    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
-    return key[starts], np.add.reduceat(values, starts)
+    distinct = key[1:] != key[:-1]
+    if distinct.all():  # a row per key already (the usual case): nothing to add up
+        return key, values
+    starts = np.flatnonzero(np.concatenate(([True], distinct)))
+    # Each run's sum as the difference of running totals at its ends: int64 arithmetic wraps
+    # around, so the differences are exact whenever a run's own sum fits, whatever the totals.
+    total = np.cumsum(values)
+    ends = np.append(starts[1:], len(key)) - 1
+    sums = total[ends]
+    sums[1:] -= total[ends[:-1]]
+    return key[starts], sums
 
 
 def _declared_runs(declarations: pd.DataFrame, person_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -116,6 +116,19 @@ def test_sums_by_key_equal_a_dictionary_of_sums(pairs, presorted):  # type: igno
     assert keys.dtype == np.int64 and sums.dtype == np.int64
 
 
+def test_sums_by_key_stay_exact_when_the_running_total_overflows():
+    """Runs summed from running totals: past int64's range the totals wrap around, and each
+    run's sum (which fits) is still exact."""
+    from registry.frames import _sums_by_key
+
+    big = 2**62
+    keys, sums = _sums_by_key(
+        np.array([0, 1, 1, 2, 2, 3, 3], dtype=np.int64),
+        np.array([big, big, big - 1, big, -big, big, big - 1], dtype=np.int64),
+    )
+    assert keys.tolist() == [0, 1, 2, 3] and sums.tolist() == [big, 2 * big - 1, 0, 2 * big - 1]
+
+
 @given(
     st.lists(st.integers(0, 3_000_000), unique=True, max_size=40),
     st.lists(st.integers(0, 60), max_size=80),
