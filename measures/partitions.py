@@ -184,7 +184,13 @@ def partition_households(column, first: int, last: int, on, municipality: str | 
 def changes_against(results: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame:
     """New rights, lost rights, changed amounts and undetermined ones, against assignments."""
     keys = ["household_id", "person_id", "measure"]
-    merged = results[[*keys, "status", "amount"]].merge(assignments, on=keys, how="outer", indicator=True)
+    # Only an eligible row or one of a household with assignments can be a change: the rest of
+    # the partition's rows (most of them) are left out of the join.
+    relevant = (results["status"] == "eligible").to_numpy() | np.isin(
+        results["household_id"].to_numpy(), assignments["household_id"].to_numpy()
+    )
+    chosen = results.loc[relevant, [*keys, "status", "amount"]]
+    merged = chosen.merge(assignments, on=keys, how="outer", indicator=True)
     assigned = merged["_merge"] != "left_only"
     eligible = merged["status"] == "eligible"
     new_amount = merged["amount"]
