@@ -10,7 +10,7 @@ import click
 
 from engine import Month
 from engine.cli.common import load_rules_or_exit, rules_option
-from measures.recalculation import ENGINES, RecalcSummary, recalculate, resume
+from measures.recalculation import ENGINES, PARTITION_SIZE, RecalcSummary, recalculate, resume
 from registry.audit import acting_as
 from registry.db import database_url, make_engine
 from registry.migrate import current_revision, head_revision
@@ -62,7 +62,7 @@ def print_summary(summary: RecalcSummary) -> None:
 @click.option("--workers", default=2, show_default=True, help="Processes (processes, dask).")
 @click.option("--scheduler", default=None, help="Address of a Dask scheduler (default: a local cluster).")
 @click.option("--dry-run", is_flag=True, help="Compute and report; write nothing.")
-@click.option("--partition-size", default=20_000, show_default=True, help="Households per partition.")
+@click.option("--partition-size", default=PARTITION_SIZE, show_default=True, help="Households per partition.")
 @click.option("--resume", "resume_run", type=int, default=None, help="Run the unfinished partitions of a run.")
 @click.option("--database", "url", default=None, help="Database URL (default: $MERA_DATABASE_URL or SQLite).")
 @click.option("--json", "as_json", is_flag=True)

@@ -79,6 +79,12 @@ def _roubles(kopecks: int) -> str:
     return f"{sign}{abs(kopecks) // 100}.{abs(kopecks) % 100:02d}"
 
 
+# Households per partition by default: each partition's reads scan the register's large tables
+# (incomes, charges, declarations) once, so fewer, larger partitions read faster — 50,000
+# households (about 125,000 people) hold about 0.75 GB in a worker, two workers under 2 GB.
+PARTITION_SIZE = 50_000
+
+
 def household_ranges(session: Session, on: date, municipality: str | None, size: int) -> list[list[int]]:
     """The households with members on a date (of a municipality), in id order, in chunks."""
     query = (
@@ -200,7 +206,7 @@ def recalculate(
     workers: int = 2,
     scheduler: str | None = None,
     dry_run: bool = False,
-    partition_size: int = 20_000,
+    partition_size: int = PARTITION_SIZE,
     progress: Callable[[PartitionReport, int], None] | None = None,
 ) -> RecalcSummary:
     """Recalculate every measure (or the listed ones) for the register's households."""

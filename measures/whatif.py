@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from engine import Month, RuleSet, TraceStep, evaluate
 from engine.batch import evaluate_catalogue
 from engine.trace import text_value
-from measures.recalculation import household_ranges
+from measures.recalculation import PARTITION_SIZE, household_ranges
 from registry.frames import partition_frames
 from registry.snapshots import household_snapshot, latest_application
 
@@ -158,7 +158,7 @@ def whatif(
     draft: RuleSet,
     period: Month,
     municipality: str | None = None,
-    partition_size: int = 20_000,
+    partition_size: int = PARTITION_SIZE,
     explain_limit: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> WhatIfReport:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from engine import Month
@@ -42,4 +42,7 @@ def seed(
         counter = session.get(CaseCounter, oktmo)
         counter.last = int(last)
     session.flush()
+    # The planner's statistics for what was just loaded (PostgreSQL's autovacuum may be late or
+    # off, SQLite keeps none until asked): without them a partition's reads are planned blind.
+    session.execute(text("ANALYZE"))
     return Seeded(population.persons, len(population["households"]), tuple(loaded))
