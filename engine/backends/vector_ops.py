@@ -231,7 +231,8 @@ class _Column:
                 ~pd.isna(self.values) if self.values.dtype == object else np.ones(len(self.values), dtype=bool)
             )
         texts = np.asarray(self[index], dtype=object)
-        codes = None if self.codes is None else self.codes[index]
+        # codes only with rows to point at: an empty table's placeholder rows have no category
+        codes = None if self.codes is None or not len(self.values) else self.codes[index]
         return Texts(self._present[index], np.zeros(len(index), dtype=bool), texts, codes, self.categories)
 
 
