@@ -43,6 +43,13 @@ def _table(name: str) -> str:
     return name
 
 
+def analyze(session: Session, table: str) -> None:
+    """Gather the planner's statistics for a table, in the session's transaction: after a large
+    load, before autovacuum (which may be late, or off) would — else reads that join the table
+    are planned from guesses. SQLite keeps none until asked."""
+    session.execute(text(f"ANALYZE {_table(table)}"))
+
+
 def next_id(session: Session, table: str) -> int:
     """The first free id of a table; the table (PostgreSQL) or the database (SQLite) stays locked
     for writing until commit, so no one else takes ids from under a bulk load. Call

@@ -692,3 +692,40 @@ def test_xlsx_rows_are_numbered_as_the_spreadsheet_shows_them(tmp_path):
     with open_table(tmp_path / "c.xlsx") as table:
         assert table.header == ("snils", "code")
         assert list(table.rows) == [(4, (S1, "pensioner"))]
+
+
+# -- statistics after a large load --------------------------------------------------------------------
+
+
+def _statistics_rows(session, table: str) -> int:  # type: ignore[no-untyped-def]
+    """Rows of the planner's statistics kept for a table (SQLite's sqlite_stat1, PostgreSQL's pg_stats)."""
+    if session.bind.dialect.name == "sqlite":
+        present = session.execute(sa.text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")).scalar()
+        if not present:
+            return 0
+        return session.execute(sa.text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = :t"), {"t": table}).scalar()
+    return session.execute(
+        sa.text("SELECT count(*) FROM pg_stats WHERE schemaname = current_schema() AND tablename = :t"), {"t": table}
+    ).scalar()
+
+
+@pytest.mark.parametrize("threshold", [4, 5])
+def test_a_large_import_gathers_the_tables_statistics(register, tmp_path, monkeypatch, threshold):
+    """Tables that received ANALYZE_AFTER rows or more have their statistics gathered in the
+    import's transaction (the four people: at a threshold of 4, not of 5)."""
+    from registry.importing import service
+
+    analyzed: list[str] = []
+    real = bulk.analyze
+
+    def recording(session, table):  # type: ignore[no-untyped-def]
+        analyzed.append(table)
+        real(session, table)
+
+    monkeypatch.setattr(service, "ANALYZE_AFTER", threshold)
+    monkeypatch.setattr(bulk, "analyze", recording)
+    report = import_file(register, write_csv(tmp_path / "people.csv", RU_PERSONS, PEOPLE), as_of=AS_OF)
+    assert report.rows_loaded == 4
+    assert ("persons" in analyzed) is (threshold == 4)
+    if threshold == 4:
+        assert _statistics_rows(register, "persons") > 0
