@@ -492,8 +492,15 @@ def _income_frame(
     kind = incomes["kind"].array
     assert isinstance(kind, pd.Categorical)
     kinds = max(len(kind.categories), 1)
-    key = (member[inside] * 2**20 + month[inside]) * kinds + np.asarray(kind.codes, dtype=np.int64)[inside]
-    keys, amounts = _sums_by_key(key, incomes["amount"].to_numpy().astype(np.int64)[inside])
+    codes = np.asarray(kind.codes, dtype=np.int64)
+    amounts = incomes["amount"].to_numpy().astype(np.int64)
+    if not inside.all():  # usually every row is: no copies of six million rows then
+        member, month, codes, amounts = member[inside], month[inside], codes[inside], amounts[inside]
+    key = member * (2**20 * kinds)  # (member, month, kind) in one integer, built in place
+    month *= kinds
+    key += month
+    key += codes
+    keys, amounts = _sums_by_key(key, amounts)
     return _table(
         {
             "member": keys // kinds // 2**20,

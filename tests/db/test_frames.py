@@ -4,15 +4,18 @@ and exactly the frames of the snapshots the scalar backend reads for the same ho
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import event
 
 from engine.frames import from_snapshots
 from registry.frames import partition_frames
+from registry.models import Income
 from registry.seeding import seed
 from registry.snapshots import household_snapshot, latest_application
 
@@ -71,8 +74,15 @@ def test_frames_take_the_same_queries_for_any_partition_size(db_session):
     assert len(everyone.members) == 400 and len(persons) == 400
 
 
-def test_register_frames_equal_the_frames_of_the_register_snapshots(db_session):
+@pytest.mark.parametrize("undeclared", [False, True])
+def test_register_frames_equal_the_frames_of_the_register_snapshots(db_session, undeclared):
+    """With ``undeclared``, some incomes lie outside their person's declared run (years before
+    it): a snapshot leaves them out, and so must the frames."""
     seed(db_session, 300, seed=5, months=14)
+    if undeclared:
+        for person_id in (1, 7, 40):
+            db_session.add(Income(person_id=person_id, month=date(2019, 6, 1), kind="wages", amount=Decimal("1234.50")))
+        db_session.flush()
     frames, household_ids, _persons = partition_frames(db_session, ON, household_ids=range(1, 1000))
     snapshots = [
         household_snapshot(db_session, int(h), ON, latest_application(db_session, int(h), ON)) for h in household_ids
