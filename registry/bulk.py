@@ -26,6 +26,7 @@ from registry.models import Base
 ProgressCallback = Callable[[str, int], None]
 COPY_CHUNK_BYTES = 8 << 20
 REBUILD_THRESHOLD = 100_000  # rows from which checks and indexes are rebuilt after the load
+ANALYZE_AFTER = 10_000  # rows of a filling load from which the table's statistics are gathered again
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,7 @@ def _table(name: str) -> str:
     return name
 
 
-def analyze(session: Session, table: str) -> None:
+def _analyze(session: Session, table: str) -> None:
     """Gather the planner's statistics for a table, in the session's transaction: after a large
     load, before autovacuum (which may be late, or off) would — else reads that join the table
     are planned from guesses. SQLite keeps none until asked."""
@@ -141,8 +142,10 @@ def load_frame(
     """Insert a frame's rows into a table, fast, in the session's transaction.
 
     On PostgreSQL a load of ``REBUILD_THRESHOLD`` rows or more drops the table's foreign keys and
-    plain indexes and builds them again after — right for filling a table, wrong for adding a
-    slice to a big table others write to at the same time (``rebuild_checks=False``)."""
+    plain indexes and builds them again after, and a load of ``ANALYZE_AFTER`` rows or more (on
+    either database) gathers the table's planner statistics — right for filling a table (seeding,
+    an import), wrong for adding a slice to a big table others write to at the same time
+    (``rebuild_checks=False``)."""
     table = _table(table)
     columns = list(columns or frame.columns)
     frame = frame[columns]
@@ -176,6 +179,8 @@ def load_frame(
             if progress:
                 progress(table, done)
         cursor.close()
+    if rebuild_checks and len(frame) >= ANALYZE_AFTER:
+        _analyze(session, table)
     ids = frame["id"] if "id" in frame.columns else None
     loaded = Loaded(
         table, len(frame), int(ids.min()) if ids is not None else None, int(ids.max()) if ids is not None else None

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import Month
-from registry.bulk import Loaded, analyze, load_frame, next_id, sync_sequence
+from registry.bulk import Loaded, load_frame, next_id, sync_sequence
 from registry.models import CaseCounter
 from registry.people import sync_reference
 from registry.synthetic import LAST_DECLARED_MONTH, LOAD_ORDER, generate
@@ -42,8 +42,4 @@ def seed(
         counter = session.get(CaseCounter, oktmo)
         counter.last = int(last)
     session.flush()
-    # The planner's statistics for what was just loaded (PostgreSQL's autovacuum may be late or
-    # off, SQLite keeps none until asked): without them a partition's reads are planned blind.
-    for table in LOAD_ORDER:
-        analyze(session, table)
     return Seeded(population.persons, len(population["households"]), tuple(loaded))

@@ -28,7 +28,6 @@ from registry.importing.records import Columns, Record, cell_of, is_known_column
 
 Problem = tuple[int, str, str, str]  # (row, field as the file's header names it, value, reason)
 PROGRESS_EVERY = 1000
-ANALYZE_AFTER = 10_000  # rows loaded into a table from which its statistics are gathered again
 REPORT_HEADER = ("строка", "поле", "значение", "причина")
 CHECKS: dict[str, Callable[[Session, list[Record], date], Frames]] = {
     "persons": check_persons,
@@ -124,10 +123,8 @@ def _load(session: Session, what: str, records: list[Record], as_of: date) -> No
         frames = CHECKS[what](session, records, as_of)
         for table, frame in frames:
             bulk.load_frame(session, table, frame)
-        for table, frame in frames:
+        for table, _frame in frames:
             bulk.sync_sequence(session, table)
-            if len(frame) >= ANALYZE_AFTER:
-                bulk.analyze(session, table)
         session.flush()
     except BaseException:  # Ctrl-C too: nothing of the file may stay behind
         savepoint.rollback()

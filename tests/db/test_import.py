@@ -713,17 +713,15 @@ def _statistics_rows(session, table: str) -> int:  # type: ignore[no-untyped-def
 def test_a_large_import_gathers_the_tables_statistics(register, tmp_path, monkeypatch, threshold):
     """Tables that received ANALYZE_AFTER rows or more have their statistics gathered in the
     import's transaction (the four people: at a threshold of 4, not of 5)."""
-    from registry.importing import service
-
     analyzed: list[str] = []
-    real = bulk.analyze
+    real = bulk._analyze
 
     def recording(session, table):  # type: ignore[no-untyped-def]
         analyzed.append(table)
         real(session, table)
 
-    monkeypatch.setattr(service, "ANALYZE_AFTER", threshold)
-    monkeypatch.setattr(bulk, "analyze", recording)
+    monkeypatch.setattr(bulk, "ANALYZE_AFTER", threshold)
+    monkeypatch.setattr(bulk, "_analyze", recording)
     report = import_file(register, write_csv(tmp_path / "people.csv", RU_PERSONS, PEOPLE), as_of=AS_OF)
     assert report.rows_loaded == 4
     assert ("persons" in analyzed) is (threshold == 4)
