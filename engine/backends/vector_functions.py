@@ -675,29 +675,21 @@ def _income_matrix(ctx):  # type: ignore[no-untyped-def]
     incomes = ctx.frames.incomes
     members = len(ctx.frames.members)
     found = None
-    kind = incomes["kind"]
-    if isinstance(kind.dtype, pd.CategoricalDtype):
-        codes, names = kind.cat.codes.to_numpy(), list(kind.cat.categories)
-    else:
-        codes, names = kind.factorize()
-        names = list(names)
+    codes, names = incomes["kind"].factorize()  # the kinds present only (of a categorical too)
     if len(incomes) and members and codes.min() >= 0:
-        held = np.flatnonzero(np.bincount(codes, minlength=len(names)))
         months = incomes["month"].to_numpy(dtype=np.int64)
         first_month = int(months.min())
         span = int(months.max()) - first_month + 1
-        if len(held) * members * span <= _MATRIX_CELLS:
+        if len(names) * members * span <= _MATRIX_CELLS:
             amounts = incomes["amount"].to_numpy(dtype=np.int64)
-            renumbered = np.zeros(len(names), dtype=np.int64)
-            renumbered[held] = np.arange(len(held))
             small = int(amounts.max()) < 2**31 and int(amounts.min()) > -(2**31)
-            matrix = np.zeros((len(held), span, members), dtype=np.int32 if small else np.int64)
-            where = (renumbered[codes], months - first_month, incomes["member"].to_numpy(dtype=np.int64))
+            matrix = np.zeros((len(names), span, members), dtype=np.int32 if small else np.int64)
+            where = (codes, months - first_month, incomes["member"].to_numpy(dtype=np.int64))
             matrix[where] = amounts  # one row per (member, month, kind): a frames invariant ...
             if np.count_nonzero(matrix) != np.count_nonzero(amounts):  # ... else add them up, exactly
                 matrix = np.zeros(matrix.shape, dtype=np.int64)
                 np.add.at(matrix, where, amounts)
-            found = (matrix, first_month, [names[i] for i in held])
+            found = (matrix, first_month, list(names))
     ctx.cache[key] = found
     return found
 
