@@ -22,6 +22,7 @@ from pandas.api.types import union_categoricals
 
 from engine.arithmetic import CONTEXT
 from engine.backends import vector_values as vv
+from engine.backends.branchless import choose
 from engine.backends.vector import VectorContext, VectorProgram
 from engine.backends.vector_ops import application_days, application_months, month_index_of
 from engine.backends.vector_shared import SharedValues, Sharing
@@ -315,7 +316,7 @@ def _version_of(measure: Measure, days: np.ndarray) -> np.ndarray:
     outside = days < valid_from
     if measure.valid_to is not None:
         outside |= days > (measure.valid_to - EPOCH).days
-    return np.where(outside | (days == NO_DAY), -1, index)
+    return choose(outside | (days == NO_DAY), -1, index)
 
 
 def _evaluate_version(
@@ -362,12 +363,12 @@ def _evaluate_version(
     if measure.entity == "person" and version.applies_to is not None:
         applies = ctx.program.formula(version.applies_to)(ctx)
         status = _status(ctx.n, applies.v, _mask(applies.known, True), _mask(applies.err, False), INELIGIBLE)  # type: ignore[attr-defined]
-        failed = np.where(status == INELIGIBLE, np.int32(outcome.conditions["applies_to"]), np.int32(0))
+        failed = choose(status == INELIGIBLE, np.int32(outcome.conditions["applies_to"]), np.int32(0))
         if not step(status, failed):
             return
     value, known, err, failed = _condition(ctx, version.eligibility, outcome.conditions)
     status = _status(ctx.n, value, known, err, INELIGIBLE)
-    if not step(status, np.where(status == INELIGIBLE, failed, np.int32(0))):
+    if not step(status, choose(status == INELIGIBLE, failed, np.int32(0))):
         return
     amount = ctx.program.formula(version.amount)(ctx)
     assert isinstance(amount, Num)
@@ -394,10 +395,7 @@ def _status(n: int, value: np.ndarray | None, known: Mask, err: Mask, otherwise:
     """A step's codes for its ``n`` rows in the scalar backend's order: an error, else
     ``otherwise`` where the value is known and false (``value`` None: wherever known), else
     undetermined where unknown, else open."""
-    if value is None:
-        status = np.full(n, otherwise, dtype=np.int8)
-    else:
-        status = np.where(value, np.int8(OPEN), np.int8(otherwise))
+    status = np.full(n, otherwise, dtype=np.int8) if value is None else choose(value, np.int8(OPEN), np.int8(otherwise))
     if known is not None:
         status[~known] = UNDETERMINED
     if err is not None:
@@ -517,7 +515,7 @@ def _or_at(target: np.ndarray, rows: np.ndarray | None, values: np.ndarray) -> N
 
 def _codes(failed: np.ndarray, condition: int) -> np.ndarray:
     """The condition's code where ``failed``, 0 elsewhere."""
-    return np.where(failed, np.int32(condition), np.int32(0))
+    return choose(failed, np.int32(condition), np.int32(0))
 
 
 def _months(value: Vec) -> np.ndarray:
@@ -557,7 +555,7 @@ def _schedule(
             take_right = (right > start) | (
                 (late <= spec.look_back_months) if spec.look_back_months is not None else np.ones(n, dtype=bool)
             )
-            start = np.where(take_right, right, start)
+            start = choose(take_right, right, start)
     end = None
     if measure.period == "once":
         end = start
@@ -580,7 +578,7 @@ def _schedule(
         none = ends_before if none is None else none | ends_before
     review = start + spec.review_every if spec.review_every else None
     if none is not None and none.any():
-        start = np.where(none, -1, start)
-        end = None if end is None else np.where(none, -1, end)
-        review = None if review is None else np.where(none, -1, review)
+        start = choose(none, -1, start)
+        end = None if end is None else choose(none, -1, end)
+        review = None if review is None else choose(none, -1, review)
     return start, end, review, err

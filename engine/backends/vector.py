@@ -20,6 +20,7 @@ import numpy as np
 
 from engine import ast
 from engine.backends import vector_values as vv
+from engine.backends.branchless import choose
 from engine.backends.vector_shared import Sharing, shared_signatures, signatures
 from engine.backends.vector_values import Bools, Days, Lists, Months, Num, Refs, Texts, Vec, Windows
 from engine.frames import Frames
@@ -291,13 +292,13 @@ def select(mask: np.ndarray, a: Vec, b: Vec) -> Vec:
         left, right, scale = vv.aligned(a, b)
         if left.dtype == object or right.dtype == object:
             left, right = left.astype(object), right.astype(object)
-        return Num(known, err, np.where(mask, left, right), scale)
+        return Num(known, err, choose(mask, left, right), scale)
     if isinstance(a, Bools | Days | Months | Texts) and type(a) is type(b):
-        return type(a)(known, err, np.where(mask, a.v, b.v))
+        return type(a)(known, err, choose(mask, a.v, b.v))
     if isinstance(a, Windows) and isinstance(b, Windows):
-        return Windows(known, err, np.where(mask, a.first, b.first), np.where(mask, a.last, b.last))
+        return Windows(known, err, choose(mask, a.first, b.first), choose(mask, a.last, b.last))
     if isinstance(a, Refs) and isinstance(b, Refs) and a.kind == b.kind:
-        return Refs(known, err, a.kind, np.where(mask, a.idx, b.idx))
+        return Refs(known, err, a.kind, choose(mask, a.idx, b.idx))
     if isinstance(a, Lists) and isinstance(b, Lists):
         rows = np.arange(len(mask))
         left = a.take(rows[mask])
@@ -311,7 +312,7 @@ def _choose_mask(mask: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     same = vv.uniform(a)
     if same is not None and vv.uniform(b) is same:
         return a
-    return np.where(mask, a, b)
+    return choose(mask, a, b)
 
 
 def _merge_lists(mask: np.ndarray, left: Lists, right: Lists, known: np.ndarray, err: np.ndarray) -> Lists:
@@ -351,7 +352,7 @@ def concat(values: list[Vec]) -> Vec:
 def constant(value: Any, n: int) -> Vec:
     known, err = vv.ones(n), vv.zeros(n)
     if isinstance(value, bool):
-        return Bools(known, err, np.full(n, value, dtype=bool))
+        return Bools(known, err, vv.ones(n) if value else vv.zeros(n))
     if isinstance(value, Decimal):
         return vv.num_constant(value, n)
     if isinstance(value, str):  # a read-only view of one object: no n-element copy
@@ -466,7 +467,7 @@ def _boolop(node: ast.BoolOp, loops: frozenset[str]) -> Compiled:
             unknown |= active & ~value.known
             active &= ~settles
         known = decided | ~unknown
-        return Bools(known, err, np.where(decided, decisive, not decisive))
+        return Bools(known, err, decided if decisive else ~decided)
 
     return run
 
@@ -604,9 +605,7 @@ def _aggregate(node: ast.Aggregate, loops: frozenset[str]) -> Compiled:
             settled = seg_any(settles, owner, n)
             unknown_rows = seg_any(pair_unknown & ~before, owner, n)
             known = settled | ~unknown_rows
-            result = Bools(
-                items.known & known, items.err | (items.known & err_rows), np.where(settled, target, not target)
-            )
+            result = Bools(items.known & known, items.err | (items.known & err_rows), settled if target else ~settled)
             return result
         err_rows = seg_any(pair_err, owner, n)
         unknown_rows = seg_any(pair_unknown, owner, n)
@@ -617,7 +616,7 @@ def _aggregate(node: ast.Aggregate, loops: frozenset[str]) -> Compiled:
         assert value is not None
         if func == "sum":
             if isinstance(value, Num):
-                mantissa = np.where(kept, value.m, 0)
+                mantissa = choose(kept, value.m, 0)
                 if value.m.dtype == object:
                     mantissa = mantissa.astype(object)
                 return Num(known, err, seg_sum(mantissa, owner, n), value.scale)

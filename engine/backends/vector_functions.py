@@ -13,6 +13,7 @@ import pandas as pd
 
 from engine import ast
 from engine.backends import vector_values as vv
+from engine.backends.branchless import choose
 from engine.backends.vector_ops import (
     _column,
     add_months_days,
@@ -153,7 +154,7 @@ def _key_codes(key: Vec) -> tuple[np.ndarray, list[str]]:
     else:
         codes, uniques = pd.factorize(key.v, use_na_sentinel=True)  # type: ignore[attr-defined]
         texts = [str(v) for v in uniques]
-    codes = np.where(codes < 0, len(texts), codes)  # unknown rows: any text will do, the caller masks them
+    codes = choose(codes < 0, len(texts), codes)  # unknown rows: any text will do, the caller masks them
     return codes.astype(np.int64), [*texts, ""]
 
 
@@ -230,7 +231,7 @@ def _lookup(ctx, node, name: str, keys: list[Vec], at: Days | None) -> _Found:  
             outside |= on > arrays.until
         if outside.any():
             found.failed[rows] = found.failed[rows] | outside
-            positions = np.where(outside, 0, positions)
+            positions = choose(outside, 0, positions)
         found.groups.append((rows, arrays, positions))
     return found
 
@@ -247,7 +248,7 @@ def _param(ctx, node, name: Texts, *keys: Vec, at: Days | None = None) -> Vec:  
         found = ctx.cache[cache_key] = (one.m[0], one.scale, bool(one.err[0]), one.m.dtype)
     mantissa, scale, failed, dtype = found
     n = len(at.v) if at is not None else ctx.n
-    return Num(vv.ones(n), vv.ones(n) if failed else vv.zeros(n), np.full(n, mantissa, dtype=dtype), scale)
+    return Num(vv.ones(n), vv.ones(n) if failed else vv.zeros(n), vv.spread(mantissa, n, dtype), scale)
 
 
 def _param_exists(ctx, node, name: Texts, *keys: Vec, at: Days | None = None) -> Vec:  # type: ignore[no-untyped-def]
@@ -310,6 +311,9 @@ def _age(ctx, node, person: Refs, on: Days) -> Vec:  # type: ignore[no-untyped-d
 
 def _one_value(values: np.ndarray) -> int | None:
     """The value every row has, or None."""
+    one = vv.single(values)
+    if one is not None:
+        return int(one)
     if not len(values) or values[0] != values.min() or values[0] != values.max():
         return None
     return int(values[0])
@@ -486,7 +490,7 @@ def _disability_columns(ctx) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[n
         numbers = np.array([0 if g == "child" else int(g) for g in groups] + [0], dtype=np.int64)
         child = np.array([g == "child" for g in groups] + [False], dtype=bool)
         present = codes >= 0
-        found = ctx.cache[key] = (present, np.where(present, numbers[codes], 0), np.where(present, child[codes], False))
+        found = ctx.cache[key] = (present, choose(present, numbers[codes], 0), choose(present, child[codes], False))
     return found  # type: ignore[no-any-return]
 
 
@@ -501,7 +505,7 @@ def _disability_active(ctx, person: Refs, on: np.ndarray) -> tuple[np.ndarray, n
 
 def _disability_group(ctx, node, person: Refs, on: Days) -> Vec:  # type: ignore[no-untyped-def]
     numbers, _child, active = _disability_active(ctx, person, on.v)
-    return vv.num_ints(np.where(active, numbers, 0))
+    return vv.num_ints(choose(active, numbers, 0))
 
 
 def _is_disabled_child(ctx, node, person: Refs, on: Days) -> Vec:  # type: ignore[no-untyped-def]
@@ -514,9 +518,9 @@ def _pregnancy_weeks_on(ctx, person: Refs, on: np.ndarray) -> tuple[np.ndarray, 
     weeks_then = _member(ctx, person, "pregnancy_weeks")
     expected = _member(ctx, person, "pregnancy_expected")
     has = registered != NO_DAY
-    weeks = weeks_then + np.floor_divide(on - np.where(has, registered, 0), 7)
+    weeks = weeks_then + np.floor_divide(on - choose(has, registered, 0), 7)
     pregnant = has & (on >= registered) & ~((expected != NO_DAY) & (on > expected)) & (weeks <= 42)
-    return pregnant, np.where(pregnant, weeks, 0)
+    return pregnant, choose(pregnant, weeks, 0)
 
 
 def _is_pregnant(ctx, node, person: Refs, on: Days) -> Vec:  # type: ignore[no-untyped-def]
@@ -531,7 +535,7 @@ def _pregnancy_weeks(ctx, node, person: Refs, on: Days) -> Vec:  # type: ignore[
 
 def _pregnancy_registration_weeks(ctx, node, person: Refs) -> Vec:  # type: ignore[no-untyped-def]
     has = _member(ctx, person, "pregnancy_day") != NO_DAY
-    return vv.num_ints(np.where(has, _member(ctx, person, "pregnancy_weeks"), 0))
+    return vv.num_ints(choose(has, _member(ctx, person, "pregnancy_weeks"), 0))
 
 
 def _pregnancy_registered_on(ctx, node, person: Refs) -> Vec:  # type: ignore[no-untyped-def]
@@ -617,14 +621,14 @@ def _member_window_totals(ctx, kinds, exclude, first: int, last: int, which: int
         inside = (months >= first) & (months <= last)
         if kinds is not None or exclude is not None:
             inside &= np.array(_wanted(names, kinds, exclude), dtype=bool)[codes] if len(names) else False
-        running = np.concatenate([[0], np.cumsum(np.where(inside, amounts, 0))])
+        running = np.concatenate([[0], np.cumsum(choose(inside, amounts, 0))])
         found = ctx.cache[key] = running[bounds[1:]] - running[bounds[:-1]]
     if found is None:
         keys, amounts, positive = _income_index(ctx, kinds, exclude)
         prefix = amounts if which == 0 else positive
         months = keys % _SHIFT
         inside = (months >= first) & (months <= last)
-        running = np.concatenate([[0], np.cumsum(np.where(inside, np.diff(prefix), 0))])
+        running = np.concatenate([[0], np.cumsum(choose(inside, np.diff(prefix), 0))])
         bounds = _member_bounds(ctx, keys, kinds, exclude)
         found = ctx.cache[key] = running[bounds[1:]] - running[bounds[:-1]]
     return found
@@ -710,13 +714,13 @@ def _dense_windows(ctx, kinds, exclude, person: Refs, window: Windows, which: in
     found = np.zeros(len(person.idx), dtype=np.int64)
     if not chosen:
         return found
-    offset = np.where(known, window.first - first_month, 0)
+    offset = choose(known, window.first - first_month, 0)
     for step in range(length + 1):  # the windows' first months, then their second ...
         column = offset + step
         inside = (column >= 0) & (column < span)
         flat = np.clip(column, 0, span - 1) * matrix.shape[2] + person.idx
         monthly = _kinds_total([matrix[kind].reshape(-1)[flat] for kind in chosen])
-        found += np.where(inside, monthly, 0) if which == 0 else inside & (monthly > 0)
+        found += choose(inside, monthly, 0) if which == 0 else inside & (monthly > 0)
     return found
 
 
@@ -804,8 +808,8 @@ def _reason_months(ctx, node, person: Refs, window: Windows, kinds: Lists | None
         first = np.maximum(window.first[rows], month_index_of(_column(ctx, "reasons", "start")[table_rows]))
         ends = _column(ctx, "reasons", "end")[table_rows]
         open_end = ends >= OPEN_END
-        last = np.where(
-            open_end, window.last[rows], np.minimum(window.last[rows], month_index_of(np.where(open_end, 0, ends)))
+        last = choose(
+            open_end, window.last[rows], np.minimum(window.last[rows], month_index_of(choose(open_end, 0, ends)))
         )
         spans = pd.DataFrame({"row": rows, "first": first, "last": last})
         spans = spans[spans["last"] >= spans["first"]].sort_values(["row", "first"], kind="stable")

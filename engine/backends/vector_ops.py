@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 
 from engine.backends import vector_values as vv
+from engine.backends.branchless import choose
 from engine.backends.vector_values import Bools, Days, Lists, Months, Num, Refs, Texts, Vec, Windows
-from engine.frames import NO_DAY, NO_MONTH, NO_NUMBER, QUANTITY_PLACES, SHARE_PLACES
+from engine.frames import EPOCH, NO_DAY, NO_MONTH, NO_NUMBER, QUANTITY_PLACES, SHARE_PLACES
 
 # -- calendar on arrays: days since 1970 ↔ (year, month, day) ------------------------------------
 
@@ -21,14 +22,14 @@ def ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     by integer arithmetic on the proleptic Gregorian calendar (H. Hinnant's ``civil_from_days``:
     400-year eras of 146 097 days, years starting on 1 March)."""
     days = np.asarray(days, dtype=np.int64)
-    safe = np.where((days == NO_DAY) | (np.abs(days) > 3_000_000), 0, days) + 719_468  # from 0000-03-01
+    safe = choose((days == NO_DAY) | (np.abs(days) > 3_000_000), 0, days) + 719_468  # from 0000-03-01
     era = safe // 146_097
     day_of_era = safe - era * 146_097
     year_of_era = (day_of_era - day_of_era // 1460 + day_of_era // 36_524 - day_of_era // 146_096) // 365
     day_of_year = day_of_era - (365 * year_of_era + year_of_era // 4 - year_of_era // 100)
     shifted_month = (5 * day_of_year + 2) // 153  # 0 = March ... 11 = February
     day = day_of_year - (153 * shifted_month + 2) // 5 + 1
-    month = np.where(shifted_month < 10, shifted_month + 3, shifted_month - 9)
+    month = choose(shifted_month < 10, shifted_month + 3, shifted_month - 9)
     return year_of_era + era * 400 + (month <= 2), month, day
 
 
@@ -73,14 +74,14 @@ def add_months_days(days: np.ndarray, count: np.ndarray) -> np.ndarray:
 def full_months(start: np.ndarray, end: np.ndarray) -> np.ndarray:
     """``engine.periods.full_months`` (Civil Code art. 192), negative when end is earlier."""
     backwards = end < start
-    low = np.where(backwards, end, start)
-    high = np.where(backwards, start, end)
+    low = choose(backwards, end, start)
+    high = choose(backwards, start, end)
     ly, lm, _ld = ymd(low)
     hy, hm, _hd = ymd(high)
     months = (hy - ly) * 12 + hm - lm
     over = add_months_days(low, months) > high
     months = months - over.astype(np.int64)
-    return np.where(backwards, -months, months)
+    return choose(backwards, -months, months)
 
 
 # -- root names ---------------------------------------------------------------------------------
@@ -128,7 +129,7 @@ def application_months(frames, measure: str, cache: dict) -> np.ndarray:  # type
     found = cache.get(key)
     if found is None:
         days = application_days(frames, measure, cache)
-        found = cache[key] = np.where(days != NO_DAY, month_index_of(days), NO_MONTH)
+        found = cache[key] = choose(days != NO_DAY, month_index_of(days), NO_MONTH)
     return found
 
 
@@ -189,7 +190,7 @@ def expand(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 def _list_of(ctx, kind: str, starts: np.ndarray, counts: np.ndarray, known: np.ndarray) -> Lists:  # type: ignore[no-untyped-def]
-    counts = np.where(known, counts, 0)
+    counts = choose(known, counts, 0)
     owner, items = expand(starts, counts)
     n = len(counts)
     return Lists(
@@ -254,7 +255,7 @@ def _column(ctx, table: str, name: str) -> _Column:  # type: ignore[no-untyped-d
 
 def _number(values: np.ndarray, scale: int, missing: int | None = NO_NUMBER) -> Num:
     known = np.ones(len(values), dtype=bool) if missing is None else values != missing
-    return Num(known, np.zeros(len(values), dtype=bool), np.where(known, values, 0).astype(np.int64), scale)
+    return Num(known, np.zeros(len(values), dtype=bool), choose(known, values, 0).astype(np.int64), scale)
 
 
 def _housing_row(ctx) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -305,7 +306,7 @@ def _household_field(ctx, ref: Refs, name: str) -> Vec:  # type: ignore[no-untyp
         return _column(ctx, "households", "municipality").texts(idx)
     if name == "housing":
         row = _housing_row(ctx)[idx]
-        return Refs(row >= 0, np.zeros(n, dtype=bool), "housing", np.where(row >= 0, row, 0))
+        return Refs(row >= 0, np.zeros(n, dtype=bool), "housing", choose(row >= 0, row, 0))
     table, kind = {
         "real_estate": ("real_estate", "real_estate"),
         "vehicles": ("vehicles", "vehicle"),
@@ -370,14 +371,14 @@ def field(ctx, obj: Vec, name: str) -> Vec:  # type: ignore[no-untyped-def]
             return _number(_column(ctx, table, name)[idx], 0)
         if obj.kind == "period":
             period = ctx.period
+            known, no_err = vv.ones(n), vv.zeros(n)  # the period's parts: one value for every row
             if name == "start":
-                return Days(np.ones(n, dtype=bool), np.zeros(n, dtype=bool), np.full(n, ctx.as_of_day))
+                return Days(known, no_err, vv.spread(ctx.as_of_day, n))
             if name == "end":
-                end = (period.end - __import__("datetime").date(1970, 1, 1)).days
-                return Days(np.ones(n, dtype=bool), np.zeros(n, dtype=bool), np.full(n, end))
+                return Days(known, no_err, vv.spread((period.end - EPOCH).days, n))
             if name == "month":
-                return Months(np.ones(n, dtype=bool), np.zeros(n, dtype=bool), np.full(n, period.month.index))
-            return vv.num_ints(np.full(n, period.year))
+                return Months(known, no_err, vv.spread(period.month.index, n))
+            return vv.num_ints(vv.spread(period.year, n))
         if obj.kind == "application":
             day = _application_days(ctx)[idx]
             if name == "date":

@@ -19,6 +19,7 @@ from functools import lru_cache
 import numpy as np
 
 from engine.arithmetic import PLACES
+from engine.backends.branchless import choose
 from engine.backends.wide import mul_round_half_even
 
 INT64_SAFE = 2**62
@@ -34,6 +35,28 @@ def ones(n: int) -> np.ndarray:
 def zeros(n: int) -> np.ndarray:
     """A uniform False mask of n rows (no row an error)."""
     return np.broadcast_to(np.False_, (n,))
+
+
+def spread(value: object, n: int, dtype: object = np.int64) -> np.ndarray:
+    """n rows of one value (a constant, a parameter, the period's end): a read-only view of one
+    element, as ``ones``/``zeros`` are for masks. ``single`` reads the value back, so arithmetic
+    can treat the column as the one number it is (no pass over n rows to find its magnitude,
+    division by one divisor)."""
+    return np.broadcast_to(np.array(value, dtype=dtype), (n,))
+
+
+def single(values: np.ndarray) -> object | None:
+    """The value of a ``spread`` column (every row reads one element); None for a column of its
+    own rows."""
+    if values.ndim == 1 and values.strides[0] == 0 and len(values):
+        return values[0]
+    return None
+
+
+def take_column(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``values[index]``, a ``spread`` column staying one."""
+    one = single(values)
+    return values[index] if one is None else spread(one, len(index), values.dtype)
 
 
 def uniform(mask: np.ndarray) -> bool | None:
@@ -80,12 +103,15 @@ def vdiv_round(numerator: np.ndarray, denominator: np.ndarray, mode: str) -> np.
     """
     numerator = np.asarray(numerator)
     denominator = np.asarray(denominator)
+    divisor = single(denominator)
+    if divisor is not None and numerator.dtype != object and denominator.dtype != object and divisor > 0:
+        return _div_round_positive(numerator, np.int64(divisor), mode)  # one divisor: numpy's fast path
     if numerator.dtype != object and denominator.dtype != object and (denominator > 0).all():
         return _div_round_positive(numerator, denominator, mode)
-    safe = np.where(denominator == 0, 1, denominator)
+    safe = choose(denominator == 0, 1, denominator)
     negative_denominator = safe < 0
-    numerator = np.where(negative_denominator, -numerator, numerator)
-    safe = np.where(negative_denominator, -safe, safe)
+    numerator = choose(negative_denominator, -numerator, numerator)
+    safe = choose(negative_denominator, -safe, safe)
     quotient = numerator // safe  # floor division, as divmod (also on object arrays of Python ints)
     remainder = numerator - quotient * safe
     exact = remainder == 0
@@ -108,7 +134,7 @@ def vdiv_round(numerator: np.ndarray, denominator: np.ndarray, mode: str) -> np.
             bump = above | (tie & (quotient % 2 != 0))
         else:
             raise ValueError(f"unknown rounding mode {mode!r}")
-    return np.where(bump, quotient + 1, quotient)
+    return choose(bump, quotient + 1, quotient)
 
 
 def _div_round_positive(numerator: np.ndarray, denominator: np.ndarray, mode: str) -> np.ndarray:
@@ -139,6 +165,9 @@ def _div_round_positive(numerator: np.ndarray, denominator: np.ndarray, mode: st
 def _max_abs(values: np.ndarray) -> int:
     if values.size == 0:
         return 0
+    one = single(values)
+    if one is not None:
+        return abs(int(one))
     if values.dtype == object:
         return max(abs(int(v)) for v in values)
     return max(int(values.max()), -int(values.min()))
@@ -149,6 +178,10 @@ def rescale(mantissas: np.ndarray, factor: int) -> np.ndarray:
     array arithmetic wraps around silently) — the factor alone may not fit."""
     if factor == 1:
         return mantissas
+    one = single(mantissas)
+    if one is not None:
+        value = int(one) * factor
+        return spread(value, len(mantissas), np.int64 if abs(value) < INT64_SAFE else object)
     if mantissas.dtype == object or max(_max_abs(mantissas), 1) * factor >= INT64_SAFE:
         return _wide(mantissas) * factor
     return mantissas * factor
@@ -180,7 +213,7 @@ class Num(Vec):
     scale: int
 
     def take(self, index: np.ndarray) -> Num:
-        return Num(take_mask(self.known, index), take_mask(self.err, index), self.m[index], self.scale)
+        return Num(take_mask(self.known, index), take_mask(self.err, index), take_column(self.m, index), self.scale)
 
     def rescaled(self, scale: int) -> np.ndarray:
         """Mantissas at a larger scale (exact)."""
@@ -194,8 +227,7 @@ def num_constant(value: Decimal, n: int) -> Num:
     exponent = value.as_tuple().exponent
     scale = max(0, -exponent) if isinstance(exponent, int) else 0
     mantissa = int(value.scaleb(scale))
-    array = np.full(n, mantissa, dtype=np.int64 if abs(mantissa) < INT64_SAFE else object)
-    return Num(ones(n), zeros(n), array, scale)
+    return Num(ones(n), zeros(n), spread(mantissa, n, np.int64 if abs(mantissa) < INT64_SAFE else object), scale)
 
 
 def num_ints(values: np.ndarray, known: np.ndarray | None = None, scale: int = 0) -> Num:
@@ -241,23 +273,19 @@ def mul(a: Num, b: Num) -> Num:
 def div(a: Num, b: Num) -> Num:
     """The exact quotient rounded half-even to ten places; rows dividing by zero are errors."""
     shift = PLACES - a.scale + b.scale  # a/b at scale PLACES = a_m * 10**shift / b_m
-    numerator = a.m
-    denominator = b.m
-    if shift >= 0:
-        if max(_max_abs(numerator), 1) * 10**shift >= INT64_SAFE:
-            numerator = _wide(numerator)
-        numerator = numerator * 10**shift
-    else:
-        if max(_max_abs(denominator), 1) * 10 ** (-shift) >= INT64_SAFE:
-            denominator = _wide(denominator)
-        denominator = denominator * 10 ** (-shift)
+    numerator = rescale(a.m, 10**shift) if shift >= 0 else a.m
+    denominator = rescale(b.m, 10 ** (-shift)) if shift < 0 else b.m
     if numerator.dtype == object or denominator.dtype == object:
         numerator, denominator = _wide(numerator), _wide(denominator)
     known = both(a.known, b.known)
     err = either(a.err, b.err)
-    zero = denominator == 0
-    if zero.any():
-        err = either(err, both(zero, known))
+    divisor = single(denominator)
+    if divisor is None:
+        zero = denominator == 0
+        if zero.any():
+            err = either(err, both(zero, known))
+    elif divisor == 0:  # one divisor, zero: every known row divides by zero
+        err = either(err, known)
     quotient = vdiv_round(numerator, denominator, "half_even")
     return Num(known, err, _narrow(quotient), PLACES)
 
@@ -287,7 +315,7 @@ class Bools(Vec):
     v: np.ndarray
 
     def take(self, index: np.ndarray) -> Bools:
-        return Bools(take_mask(self.known, index), take_mask(self.err, index), self.v[index])
+        return Bools(take_mask(self.known, index), take_mask(self.err, index), take_column(self.v, index))
 
 
 @dataclass(slots=True)
@@ -297,7 +325,7 @@ class Days(Vec):
     v: np.ndarray
 
     def take(self, index: np.ndarray) -> Days:
-        return Days(take_mask(self.known, index), take_mask(self.err, index), self.v[index])
+        return Days(take_mask(self.known, index), take_mask(self.err, index), take_column(self.v, index))
 
 
 @dataclass(slots=True)
@@ -307,7 +335,7 @@ class Months(Vec):
     v: np.ndarray
 
     def take(self, index: np.ndarray) -> Months:
-        return Months(take_mask(self.known, index), take_mask(self.err, index), self.v[index])
+        return Months(take_mask(self.known, index), take_mask(self.err, index), take_column(self.v, index))
 
 
 @dataclass(slots=True)

@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine.backends.branchless import choose
+
 _MASK32 = np.uint64(0xFFFFFFFF)
 _SHIFT32 = np.uint64(32)
 _LIMB = 10**9  # the largest power of ten below 2**32: one short-division step
@@ -111,4 +113,4 @@ def _by_limbs(a: np.ndarray, b: np.ndarray, places: int) -> np.ndarray | None:
     quotient += bump
     if quotient.size and int(quotient.max()) >= 2**62:
         return None
-    return np.where(negative, -quotient, quotient)
+    return choose(negative, -quotient, quotient)
