@@ -44,10 +44,12 @@ def _exponent(value: Decimal) -> int:
 
 
 def mul(a: Decimal, b: Decimal) -> Decimal:
-    """``a × b``, rounded half-even to ten places when it has more."""
-    product = a * b
+    """``a × b``, rounded half-even to ten places when it has more — from the exact product,
+    whatever the caller's decimal context (its default 28 digits would round a product of two
+    17-digit numbers first, and round twice)."""
+    product = CONTEXT.multiply(a, b)
     if _exponent(product) < -PLACES:
-        return product.quantize(QUANTUM, rounding=decimal.ROUND_HALF_EVEN)
+        return product.quantize(QUANTUM, rounding=decimal.ROUND_HALF_EVEN, context=CONTEXT)
     return product
 
 
@@ -61,7 +63,7 @@ def div(a: Decimal, b: Decimal) -> Decimal:
     numerator_a, denominator_a = a.as_integer_ratio()
     numerator_b, denominator_b = b.as_integer_ratio()
     quotient = div_round(numerator_a * denominator_b * 10**PLACES, denominator_a * numerator_b, "half_even")
-    result = Decimal(quotient).scaleb(-PLACES)
+    result = Decimal(quotient).scaleb(-PLACES, context=CONTEXT)  # exact, whatever the caller's context
     # Keep the exponent Decimal would give an exact quotient (540000.00 / 12 = 45000.00), so
     # traces read naturally; the value is the same either way.
     ideal = min(max(_exponent(a) - _exponent(b), -PLACES), 0)
