@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from engine import Month
+from engine.allocator import keep_freed_memory
 from engine.cli.common import load_rules_or_exit, rules_option
 from measures.recalculation import ENGINES, PARTITION_SIZE, RecalcSummary, recalculate, resume
 from registry.audit import acting_as
@@ -86,6 +87,7 @@ def recalc(
     url, db_engine = _db(url)
     if resume_run is None and period is None:
         raise click.UsageError("give --period YYYY-MM (or --resume RUN_ID)")
+    keep_freed_memory()  # a batch process (its workers do the same)
     with click.progressbar(length=1, label="partitions", show_pos=True) as bar, acting_as(_actor()):
 
         def progress(report, total: int) -> None:  # type: ignore[no-untyped-def]
@@ -172,6 +174,7 @@ def whatif_command(
     live = load_rules_or_exit(base_dir)
     draft = load_rules_or_exit(draft_dir)
     _url, engine = _db(url)
+    keep_freed_memory()  # a batch process
     with click.progressbar(length=1, label="partitions") as bar, transaction(engine) as session:
 
         def progress(done: int, total: int) -> None:
@@ -269,6 +272,7 @@ def bench_batch(
 
     ruleset = load_rules_or_exit(rules_dir)
     period = Month(2026, 3)
+    keep_freed_memory()  # as `mera recalc` does
     scratch = tempfile.TemporaryDirectory() if url is None else None
     url = f"sqlite:///{scratch.name}/bench.sqlite3" if scratch is not None else database_url(url)
     db_engine = make_engine(url)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import Month, RuleSet
+from engine.allocator import keep_freed_memory
 from measures.partitions import PartitionReport, PartitionTask, dispose_engines, now, run_partition
 from registry.audit import current_actor
 from registry.db import transaction
@@ -169,7 +170,7 @@ def execute(tasks: list[PartitionTask], engine: str, workers: int, scheduler: st
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=keep_freed_memory) as pool:
             futures = [pool.submit(run_partition, task) for task in tasks]
             for future in as_completed(futures):
                 yield future.result()
@@ -184,6 +185,7 @@ def execute(tasks: list[PartitionTask], engine: str, workers: int, scheduler: st
         else:
             client = Client(scheduler)
         try:
+            client.run(keep_freed_memory)  # batch workers: freed columns kept for reuse (engine.allocator)
             futures = client.map(run_partition, tasks, pure=False)
             for future in as_completed(futures):
                 yield future.result()
