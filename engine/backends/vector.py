@@ -356,7 +356,7 @@ def constant(value: Any, n: int) -> Vec:
     if isinstance(value, Decimal):
         return vv.num_constant(value, n)
     if isinstance(value, str):  # a read-only view of one object: no n-element copy
-        return Texts(known, err, np.broadcast_to(np.array(value, dtype=object), (n,)))
+        return Texts(known, err, vv.spread(value, n, object))
     raise TypeError(value)
 
 

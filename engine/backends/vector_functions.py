@@ -434,15 +434,16 @@ def _rows_matching(
 
 def _has_category(ctx, node, person: Refs, code: Texts, on: Days) -> Vec:  # type: ignore[no-untyped-def]
     day = _one_value(on.v)
-    if day is not None and len(code.v) and code.v.strides == (0,) and len(ctx.frames.members):
-        # One code (a literal: a broadcast view) on one day for every row: a flag per member, once.
-        key = ("has category", code.v[0], day)
+    literal = vv.single(code.v)
+    if day is not None and literal is not None and len(ctx.frames.members):
+        # One code (a literal: a ``spread`` column) on one day for every row: a flag per member, once.
+        key = ("has category", literal, day)
         flags = ctx.cache.get(key)
         if flags is None:
             from engine.backends.vector_ops import _column
 
             categories = ctx.frames.categories
-            valid = (_column(ctx, "categories", "code").values == code.v[0]) & (
+            valid = (_column(ctx, "categories", "code").values == literal) & (
                 (categories["start"].to_numpy() <= day) & (day <= categories["end"].to_numpy())
             )
             flags = np.zeros(len(ctx.frames.members), dtype=bool)

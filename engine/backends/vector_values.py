@@ -61,9 +61,8 @@ def take_column(values: np.ndarray, index: np.ndarray) -> np.ndarray:
 
 def uniform(mask: np.ndarray) -> bool | None:
     """The value of a uniform mask (``ones``/``zeros``); None for a mask of its own rows."""
-    if mask.ndim == 1 and mask.strides[0] == 0 and len(mask):
-        return bool(mask[0])
-    return None
+    value = single(mask)
+    return None if value is None else bool(value)
 
 
 def both(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -363,10 +362,10 @@ def text_in(value: Texts, texts: tuple[str, ...]) -> np.ndarray:
 
 def text_equal(a: Texts, b: Texts) -> np.ndarray | None:
     """``a.v == b.v`` row by row through the category codes, when one side has them and the
-    other is one text for every row (a literal: a stride-0 view); None otherwise."""
+    other is one text for every row (a literal: a ``spread`` column); None otherwise."""
     for coded, other in ((a, b), (b, a)):
-        if coded.codes is not None and coded.categories is not None and other.v.strides == (0,) and len(other.v):
-            value = other.v[0]  # a literal is a str; a missing row's code (-1) is no category's
+        value = single(other.v)  # a literal is a str; a missing row's code (-1) is no category's
+        if coded.codes is not None and coded.categories is not None and value is not None:
             position = np.flatnonzero(coded.categories == value)
             return coded.codes == position[0] if len(position) else np.zeros(len(coded.codes), dtype=bool)
     return None
