@@ -440,7 +440,7 @@ def _condition(ctx: VectorContext, node: Condition, codes: dict[str, int]) -> tu
             )
             child_false = _false(v, known, child_err)
             if active is None:  # every row still open: whole-array operations
-                np.copyto(failed, child_failed, where=child_false)
+                failed = choose(child_false, child_failed, failed)  # np.copyto(where=) branches per row
                 refused |= child_false
             else:
                 decided = active[child_false]
