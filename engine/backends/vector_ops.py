@@ -204,6 +204,9 @@ def _grouped(ctx, table: str, by: str, groups: int) -> tuple[np.ndarray, np.ndar
 def expand(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(owner, item) pairs for rows whose items are ``counts`` consecutive rows from ``starts``."""
     owner = np.repeat(np.arange(len(counts)), counts)
+    if len(counts) and (starts[1:] == starts[:-1] + counts[:-1]).all():
+        # each row's items follow the previous row's (every household's members, in order): one run
+        return owner, np.arange(starts[0], starts[0] + len(owner), dtype=np.int64)
     offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
     return owner, np.repeat(starts, counts) + offsets
 
