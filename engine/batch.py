@@ -536,17 +536,17 @@ def _schedule(
     spec = version.schedule
     n = ctx.n
     err = np.zeros(n, dtype=bool)
-    start_known: np.ndarray | None = None  # None: every row's start known
+    start_known = vv.ones(n)  # a uniform mask while every row's start is known
     if spec.start in ("application_month", "month_of_right"):
         start = application_months(ctx.frames, measure.code, ctx.cache)[households]  # -1 (NO_MONTH): none
         has_start = start != NO_MONTH
-        start_known = None if has_start.all() else has_start
+        start_known = start_known if has_start.all() else has_start
     else:
         start = np.full(n, -1, dtype=np.int64)
     if spec.start in ("month_of_right", "expression") and spec.start_formula is not None:
         value = ctx.program.formula(spec.start_formula)(ctx)
         err |= value.err
-        start_known = value.known if start_known is None else start_known & value.known
+        start_known = vv.both(start_known, value.known)
         right = _months(value)
         if spec.start == "expression":
             start = right
@@ -565,14 +565,14 @@ def _schedule(
             candidates.append(start + spec.term_months - 1)
         if spec.until is not None:  # evaluated only where the start is known
             value = ctx.program.formula(spec.until)(ctx)
-            err |= value.err if start_known is None else value.err & start_known
-            start_known = value.known if start_known is None else start_known & value.known
+            err |= vv.both(value.err, start_known)
+            start_known = vv.both(start_known, value.known)
             candidates.append(_months(value))
         if measure.valid_to is not None:
             candidates.append(np.full(n, Month.of(measure.valid_to).index, dtype=np.int64))
         if candidates:
             end = np.minimum.reduce(candidates)
-    none = None if start_known is None else ~start_known
+    none = None if vv.uniform(start_known) is True else ~start_known
     if end is not None:
         ends_before = end < start
         none = ends_before if none is None else none | ends_before

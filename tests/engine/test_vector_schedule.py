@@ -82,3 +82,19 @@ def test_schedules_equal_the_scalar_backend(name: str):
         assert got == expected, (name, row.household)
         seen.add(schedule is None)
     assert seen == {True, False}  # rows with a schedule and rows without one
+
+
+def test_an_until_that_raises_counts_only_where_the_schedule_starts():
+    """``until`` is evaluated only for rows whose schedule starts: its error makes those results
+    errors, and leaves a household without an application eligible without a schedule."""
+    rules = _rules(
+        """\
+        start: application_month
+        until: month(add_months(child_birth, 12 / (household.size - household.size)))
+        payment: monthly"""
+    )
+    snapshots = _households()
+    table = evaluate_frames(rules, from_snapshots(snapshots), "paid", "2026-03")
+    statuses = [str(row.status) for row in table.itertuples()]
+    assert statuses == [evaluate(rules, snapshot, "paid", "2026-03").status for snapshot in snapshots]
+    assert statuses == ["error", "eligible", "error", "error"]
