@@ -54,9 +54,13 @@ def single(values: np.ndarray) -> object | None:
 
 
 def take_column(values: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """``values[index]``, a ``spread`` column staying one."""
+    """``values[index]``, a one-value column (a uniform mask, a ``spread`` constant) staying one."""
     one = single(values)
-    return values[index] if one is None else spread(one, len(index), values.dtype)
+    if one is None:
+        return values[index]
+    if values.dtype == np.bool_:
+        return ones(len(index)) if one else zeros(len(index))
+    return spread(one, len(index), values.dtype)
 
 
 def uniform(mask: np.ndarray) -> bool | None:
@@ -85,14 +89,6 @@ def either(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if ub is not None:
         return b if ub else a
     return a | b
-
-
-def take_mask(mask: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """``mask[index]``, uniform masks staying uniform."""
-    value = uniform(mask)
-    if value is not None:
-        return ones(len(index)) if value else zeros(len(index))
-    return mask[index]
 
 
 def vdiv_round(numerator: np.ndarray, denominator: np.ndarray, mode: str) -> np.ndarray:
@@ -212,7 +208,7 @@ class Num(Vec):
     scale: int
 
     def take(self, index: np.ndarray) -> Num:
-        return Num(take_mask(self.known, index), take_mask(self.err, index), take_column(self.m, index), self.scale)
+        return Num(take_column(self.known, index), take_column(self.err, index), take_column(self.m, index), self.scale)
 
     def rescaled(self, scale: int) -> np.ndarray:
         """Mantissas at a larger scale (exact)."""
@@ -314,7 +310,7 @@ class Bools(Vec):
     v: np.ndarray
 
     def take(self, index: np.ndarray) -> Bools:
-        return Bools(take_mask(self.known, index), take_mask(self.err, index), take_column(self.v, index))
+        return Bools(take_column(self.known, index), take_column(self.err, index), take_column(self.v, index))
 
 
 @dataclass(slots=True)
@@ -324,7 +320,7 @@ class Days(Vec):
     v: np.ndarray
 
     def take(self, index: np.ndarray) -> Days:
-        return Days(take_mask(self.known, index), take_mask(self.err, index), take_column(self.v, index))
+        return Days(take_column(self.known, index), take_column(self.err, index), take_column(self.v, index))
 
 
 @dataclass(slots=True)
@@ -334,7 +330,7 @@ class Months(Vec):
     v: np.ndarray
 
     def take(self, index: np.ndarray) -> Months:
-        return Months(take_mask(self.known, index), take_mask(self.err, index), take_column(self.v, index))
+        return Months(take_column(self.known, index), take_column(self.err, index), take_column(self.v, index))
 
 
 @dataclass(slots=True)
@@ -347,7 +343,13 @@ class Texts(Vec):
 
     def take(self, index: np.ndarray) -> Texts:
         codes = None if self.codes is None else self.codes[index]
-        return Texts(take_mask(self.known, index), take_mask(self.err, index), self.v[index], codes, self.categories)
+        return Texts(
+            take_column(self.known, index),
+            take_column(self.err, index),
+            take_column(self.v, index),
+            codes,
+            self.categories,
+        )
 
 
 def text_in(value: Texts, texts: tuple[str, ...]) -> np.ndarray:
@@ -377,7 +379,12 @@ class Windows(Vec):
     last: np.ndarray
 
     def take(self, index: np.ndarray) -> Windows:
-        return Windows(take_mask(self.known, index), take_mask(self.err, index), self.first[index], self.last[index])
+        return Windows(
+            take_column(self.known, index),
+            take_column(self.err, index),
+            take_column(self.first, index),
+            take_column(self.last, index),
+        )
 
 
 @dataclass(slots=True)
@@ -389,7 +396,9 @@ class Refs(Vec):
     idx: np.ndarray
 
     def take(self, index: np.ndarray) -> Refs:
-        return Refs(take_mask(self.known, index), take_mask(self.err, index), self.kind, self.idx[index])
+        return Refs(
+            take_column(self.known, index), take_column(self.err, index), self.kind, take_column(self.idx, index)
+        )
 
 
 @dataclass(slots=True)
@@ -407,7 +416,7 @@ class Lists(Vec):
         new_owner = np.repeat(np.arange(len(index)), picked)
         offsets = np.arange(picked.sum()) - np.repeat(np.cumsum(picked) - picked, picked)
         source = np.repeat(starts[index], picked) + offsets
-        return Lists(take_mask(self.known, index), take_mask(self.err, index), new_owner, take(self.items, source))
+        return Lists(take_column(self.known, index), take_column(self.err, index), new_owner, take(self.items, source))
 
 
 def take(value: Vec, index: np.ndarray) -> Vec:

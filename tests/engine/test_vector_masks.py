@@ -31,7 +31,7 @@ def test_combined_and_taken_as_the_plain_arrays(a, b, index):  # type: ignore[no
     assert vv.both(left, right).tolist() == (plain_left & plain_right).tolist()
     assert vv.either(left, right).tolist() == (plain_left | plain_right).tolist()
     rows = np.array(index, dtype=np.int64)
-    assert vv.take_mask(left, rows).tolist() == plain_left[rows].tolist()
+    assert vv.take_column(left, rows).tolist() == plain_left[rows].tolist()
 
 
 def test_uniform_masks_cost_no_pass_and_stay_uniform():
@@ -40,8 +40,18 @@ def test_uniform_masks_cost_no_pass_and_stay_uniform():
     computed = np.arange(1_000_000) % 2 == 0
     assert vv.both(known, computed) is computed and vv.either(vv.zeros(1_000_000), computed) is computed
     assert vv.uniform(vv.both(known, vv.zeros(1_000_000))) is False
-    assert vv.uniform(vv.take_mask(known, np.array([3, 1]))) is True
+    assert vv.uniform(vv.take_column(known, np.array([3, 1]))) is True
     assert vv.uniform(computed) is None and vv.uniform(np.ones(3, dtype=bool)) is None
+
+
+def test_one_value_columns_stay_one_value_when_taken():
+    """A constant (``vv.spread``) read at some rows is still one number, not a column of copies."""
+    constant = vv.spread(18_939 * 10**10, 1_000_000)
+    taken = vv.take_column(constant, np.array([5, 0, 5]))
+    assert vv.single(taken) == 18_939 * 10**10 and taken.strides == (0,) and taken.tolist() == [18_939 * 10**10] * 3
+    literal = vv.Texts(vv.ones(4), vv.zeros(4), vv.spread("child", 4, object)).take(np.array([2, 3]))
+    assert vv.single(literal.v) == "child" and literal.v.tolist() == ["child", "child"]
+    assert vv.single(np.arange(3)) is None and vv.single(np.array([7])) is None  # columns of their own rows
 
 
 def test_uniform_masks_refuse_writes():
