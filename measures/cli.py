@@ -169,13 +169,14 @@ def whatif_command(
     import csv
 
     from measures.whatif import whatif
-    from registry.db import transaction
+    from registry.db import read_view
 
     live = load_rules_or_exit(base_dir)
     draft = load_rules_or_exit(draft_dir)
     _url, engine = _db(url)
     keep_freed_memory()  # a batch process
-    with click.progressbar(length=1, label="partitions") as bar, transaction(engine) as session:
+    # one view of the register for every partition of both sides
+    with click.progressbar(length=1, label="partitions") as bar, read_view(engine) as session:
 
         def progress(done: int, total: int) -> None:
             bar.length = total
@@ -265,7 +266,7 @@ def bench_batch(
     import sqlalchemy as sa
 
     from engine.batch import evaluate_catalogue, prepare
-    from registry.db import transaction
+    from registry.db import read_view, transaction
     from registry.frames import partition_frames
     from registry.migrate import upgrade
     from registry.seeding import seed
@@ -291,7 +292,7 @@ def bench_batch(
         seed(session, persons, 2026, 24)
     figures["seconds_load"] = round(time.perf_counter() - started, 2)
     started = time.perf_counter()
-    with transaction(db_engine) as session:
+    with read_view(db_engine) as session:  # as a recalculation partition reads
         frames, _ids, _persons = partition_frames(session, period.end, household_ids=None)
     figures["seconds_frames"] = round(time.perf_counter() - started, 2)
     prepare(ruleset)  # compiling the formulas: what a batch process does once, when it loads the rules

@@ -2,7 +2,8 @@
 process pool, or on a Dask worker. It opens its own database connection, rebuilds the rules from
 their files (cached per process by version), evaluates every measure for its households with the
 vector backend, and writes the rights found and the changes against current assignments in one
-transaction — or nothing, and then names the household it stopped on."""
+transaction — or nothing, and then names the household it stopped on. It reads in one view of the
+register (``registry.db.read_view``) and writes in a transaction of its own."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from engine.batch import evaluate_catalogue
 from engine.frames import Frames
 from registry.audit import acting_as
 from registry.bulk import load_frame
-from registry.db import make_engine, transaction
+from registry.db import make_engine, read_view, transaction
 from registry.frames import partition_frames
 from registry.models import Assignment, Household, Membership, RecalcPartition
 
@@ -217,18 +218,22 @@ def _first_failing_household(
     period: Month,  # type: ignore[no-untyped-def]
     measures: list[str],
 ) -> int | None:
-    """Bisect the partition to the first household whose evaluation raises."""
+    """Bisect the partition to the first household whose evaluation raises; None when none
+    does (the partition failed elsewhere: reading, writing)."""
+
+    def fails(households: list[int]) -> bool:
+        try:
+            frames, ids, persons = frames_builder(households)
+            evaluate_partition(ruleset, frames, ids, persons, period, measures)
+        except Exception:
+            return True
+        return False
+
     candidates = list(household_ids)
     while len(candidates) > 1:
         half = candidates[: len(candidates) // 2]
-        try:
-            frames, ids, persons = frames_builder(half)
-            evaluate_partition(ruleset, frames, ids, persons, period, measures)
-        except Exception:
-            candidates = half
-        else:
-            candidates = candidates[len(candidates) // 2 :]
-    return candidates[0] if candidates else None
+        candidates = half if fails(half) else candidates[len(candidates) // 2 :]
+    return candidates[0] if candidates and fails(candidates) else None
 
 
 def run_partition(task: PartitionTask) -> PartitionReport:
@@ -240,13 +245,17 @@ def run_partition(task: PartitionTask) -> PartitionReport:
     households = list(task.household_ids)
     try:
         ruleset = _ruleset(task)
-        with acting_as(task.actor), transaction(engine) as session:
+        # Read in one view of the register (the households' facts and their assignments alike),
+        # then write in a transaction of its own: all of the partition or nothing.
+        with read_view(engine) as session:
             frames, household_ids, person_ids = partition_frames(
                 session, period.end, municipality=task.municipality, household_range=task.household_range
             )
-            results = evaluate_partition(ruleset, frames, household_ids, person_ids, period, measures)
-            changes = changes_against(results, _current_assignments(session, task, period, measures))
-            if not task.dry_run:
+            assignments = _current_assignments(session, task, period, measures)
+        results = evaluate_partition(ruleset, frames, household_ids, person_ids, period, measures)
+        changes = changes_against(results, assignments)
+        if not task.dry_run:
+            with acting_as(task.actor), transaction(engine) as session:
                 _write(session, task.run_id, results, changes)
                 session.execute(
                     update(RecalcPartition)
@@ -263,7 +272,7 @@ def run_partition(task: PartitionTask) -> PartitionReport:
         message = f"{type(exc).__name__}: {exc}"
         failing = None
         try:
-            with transaction(engine) as session:
+            with read_view(engine) as session:
 
                 def builder(ids):  # type: ignore[no-untyped-def]
                     return partition_frames(session, period.end, household_ids=ids)

@@ -6,7 +6,12 @@ without building a Python row object (let alone an ORM one) per row.
 through ADBC imports the transaction's snapshot (``pg_export_snapshot``), so it sees exactly what
 the transaction sees — unless the transaction has written something of its own (invisible to
 another connection) or is inside a savepoint, and then the reads go through the transaction's own
-connection.
+connection. On SQLite the reads go through the transaction's connection, whose driver begins a
+transaction only before a write: each read would see the database as it is at that moment, so the
+reader begins the transaction itself, and its first read fixes the view for the rest (SQLite's
+write-ahead log keeps it). Such a transaction can then write only if nobody else wrote since that
+first read (SQLite's rule): a caller that reads and then writes, as a recalculation partition
+does, writes in a transaction of its own.
 
 The columns are typed from the query's selected column types, never guessed from the data (a
 municipality code of digits stays text): integers as int64 (nullable ``Int64`` where a value is
@@ -28,6 +33,8 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 from sqlalchemy import Boolean, Date, Integer, Select, String, text
 from sqlalchemy.engine import Connection
+
+from registry.db import begin_sqlite_reads
 
 _ARROW = {"int": pa.int64(), "text": pa.string(), "date": pa.date32(), "bool": pa.bool_()}
 
@@ -212,6 +219,8 @@ class _PrefetchingReader(Reader):
 @contextmanager
 def snapshot_reader(connection: Connection) -> Iterator[Reader]:
     """A reader of queries as frames, every one in the view of the connection's transaction."""
+    if connection.dialect.name == "sqlite":
+        begin_sqlite_reads(connection)
     adbc = _adbc_module() if connection.dialect.name == "postgresql" else None
     if adbc is not None and connection.in_nested_transaction():
         adbc = None  # a savepoint's snapshot cannot be exported

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_SQLITE_PATH = Path("instance") / "mera.sqlite3"
@@ -70,3 +71,28 @@ def transaction(engine: Engine) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any exception (Ctrl-C included)."""
     with Session(engine, expire_on_commit=False) as session, session.begin():
         yield session
+
+
+@contextmanager
+def read_view(engine: Engine) -> Iterator[Session]:
+    """A transaction for reads only, every one of them in one state of the database: on
+    PostgreSQL ``REPEATABLE READ, READ ONLY``; on SQLite a transaction begun before the first
+    read (``begin_sqlite_reads``). Writes that follow from what was read go in a transaction of
+    their own: a SQLite transaction that has read cannot write once another one has."""
+    bound = engine
+    if is_postgresql(engine):
+        bound = engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+    with Session(bound, expire_on_commit=False) as session, session.begin():
+        if engine.dialect.name == "sqlite":
+            begin_sqlite_reads(session.connection())
+        yield session
+
+
+def begin_sqlite_reads(connection: Connection) -> None:
+    """Begin the SQLite transaction a connection is meant to be in, unless it has begun (by a
+    write, a savepoint, ``BEGIN IMMEDIATE``). Python's driver issues ``BEGIN`` only before a
+    write: reads alone would each see the database as it is at their own moment; in a begun
+    transaction the first read fixes the view for the rest (SQLite's write-ahead log keeps it)."""
+    driver = connection.connection.dbapi_connection
+    if driver is not None and not driver.in_transaction:  # type: ignore[attr-defined]
+        connection.exec_driver_sql("BEGIN")

@@ -87,10 +87,12 @@ def pg_database(postgres_url):  # type: ignore[no-untyped-def]
         engine.dispose()
 
 
-def test_a_snapshot_reader_sees_its_transactions_view(pg_database):
-    """Committed by another transaction after the reader began: not seen by the reader (one
-    view for every table of a partition, through Arrow's driver), seen by a new read."""
-    engine = pg_database
+def test_a_snapshot_reader_sees_its_transactions_view(fresh_database):
+    """Committed by another transaction after the reader's first read: not seen by the reader
+    (one view for every table of a partition: on PostgreSQL through Arrow's driver; on SQLite,
+    whose driver begins no transaction for reads, in the transaction the reader begins), seen
+    by a new read."""
+    _url, engine = fresh_database
     with transaction(engine) as session:
         seed(session, 20, seed=4, months=2)
     query = select(Person.id, Person.last_name).order_by(Person.id)

@@ -182,6 +182,57 @@ def test_a_failing_partition_writes_nothing_names_its_household_and_resumes(regi
         assert session.get(RecalcRun, summary.run_id).status == "done"
 
 
+def test_a_partition_failing_to_write_names_no_household_and_writes_nothing(register, rules, monkeypatch):
+    """Every household evaluates; the write fails: the error says so, and no household is blamed."""
+    url, engine = register
+
+    def refused(session, run_id, results, changes):  # type: ignore[no-untyped-def]
+        session.execute(sa.text("delete from recalc_results"))  # begun, then refused: rolled back
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(partitions, "_write", refused)
+    summary = recalculate(engine, url, rules, PERIOD, partition_size=1000)
+    (failed,) = summary.failed
+    assert "the disk is full" in failed.error and failed.failed_household is None
+    assert _results(engine, summary.run_id) == {}
+
+
+def test_a_partition_reads_one_view_of_the_register_and_still_writes(register, rules, monkeypatch):
+    """Incomes tripled by another connection once the partition has begun to read: the results
+    are those of the register before (no table read in the later state), the partition still
+    writes them (its write is not refused for having read before that change), and a run
+    afterwards sees the change."""
+    import threading
+
+    import registry.columnar as columnar
+
+    url, engine = register
+    before = recalculate(engine, url, rules, PERIOD, partition_size=1000)
+    changed = threading.Event()
+    lock = threading.Lock()
+
+    def then_change(read):  # type: ignore[no-untyped-def]
+        def reading(*args, **kwargs):  # type: ignore[no-untyped-def]
+            result = read(*args, **kwargs)
+            with lock:
+                if not changed.is_set():
+                    with engine.begin() as other:
+                        other.execute(sa.text("update incomes set amount = amount * 3"))
+                    changed.set()
+            return result
+
+        return reading
+
+    monkeypatch.setattr(columnar, "read_frame", then_change(columnar.read_frame))  # SQLite's reads
+    monkeypatch.setattr(columnar, "_adbc_table", then_change(columnar._adbc_table))  # PostgreSQL's
+    during = recalculate(engine, url, rules, PERIOD, partition_size=1000)
+    assert changed.is_set() and during.ok and during.partitions == 1, during.failed
+    assert _results(engine, during.run_id) == _results(engine, before.run_id)
+    monkeypatch.undo()
+    after = recalculate(engine, url, rules, PERIOD, partition_size=1000)
+    assert _results(engine, after.run_id) != _results(engine, before.run_id)
+
+
 def test_dry_run_writes_no_results(register, rules):
     url, engine = register
     summary = recalculate(engine, url, rules, PERIOD, dry_run=True)
