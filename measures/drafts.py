@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from engine import Month, RuleSet
@@ -25,6 +26,7 @@ from measures.catalogue import STATUS_ORDER, error_view, funding_title
 from measures.whatif import WhatIfReport, whatif
 from registry.access import AccessDeniedError, Actor, NotFoundError, require
 from registry.audit import journal
+from registry.db import read_view
 
 NEW_FILE_RE = re.compile(r"(measures|parameters)(/[a-z0-9_]+)+\.yaml")
 SHOWN_CHANGES = 500  # households listed on the page per side; the CSV has all
@@ -127,6 +129,7 @@ def draft_from_upload(live: RuleSet, path: str, data: bytes) -> RuleSet:
 
 def run_whatif(
     session: Session,
+    engine: Engine,
     actor: Actor,
     live: RuleSet,
     draft: RuleSet,
@@ -137,14 +140,16 @@ def run_whatif(
 ) -> WhatIfReport:
     """The what-if of a draft on behalf of an actor: the role must allow it, the municipality
     must be in the actor's scope (an actor with a limited scope names one), and the user may not
-    have more runs at once than ``limit`` allows."""
+    have more runs at once than ``limit`` allows. The register is read in one view of its own
+    (``registry.db.read_view`` on ``engine``), which keeps no other transaction waiting however
+    long it reads; the journal entry goes through ``session``."""
     require(actor, "rules.whatif")
     if municipality is None and actor.municipalities is not None:
         raise AccessDeniedError("выберите муниципальное образование своей территории")
     if municipality is not None and not actor.sees(municipality):
         raise NotFoundError("муниципальное образование не найдено")
-    with limit.hold(actor.user_id):
-        report = whatif(session, live, draft, period, municipality, explain_limit=explain_limit)
+    with limit.hold(actor.user_id), read_view(engine) as reading:
+        report = whatif(reading, live, draft, period, municipality, explain_limit=explain_limit)
     journal(
         session,
         "read",

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_SQLITE_PATH = Path("instance") / "mera.sqlite3"
+READS_ONLY = "mera_reads_only"  # an execution option: the transaction will not write
 
 
 def database_url(url: str | None = None) -> str:
@@ -36,7 +37,9 @@ def make_engine(url: str | None = None, serialized: bool = False, **options: obj
     ``serialized`` (SQLite only; for a server with many threads): every transaction begins with
     ``BEGIN IMMEDIATE``, so transactions that write take turns from their start. Without it, a
     transaction that read first and writes later can find that another one wrote in between and
-    fail (SQLite's snapshot rule); PostgreSQL needs nothing of the kind."""
+    fail (SQLite's snapshot rule); PostgreSQL needs nothing of the kind. A transaction of
+    ``read_view`` begins with a plain ``BEGIN``: it never writes, so it need not wait for the
+    writers, nor keep them waiting while it reads."""
     url = database_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **options)
@@ -45,7 +48,9 @@ def make_engine(url: str | None = None, serialized: bool = False, **options: obj
 
             @event.listens_for(engine, "begin")
             def _begin_immediate(connection) -> None:  # type: ignore[no-untyped-def]
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                # a transaction that only reads (``read_view``) does not take the writers' turn
+                reads_only = connection.get_execution_options().get(READS_ONLY, False)
+                connection.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -77,11 +82,13 @@ def transaction(engine: Engine) -> Iterator[Session]:
 def read_view(engine: Engine) -> Iterator[Session]:
     """A transaction for reads only, every one of them in one state of the database: on
     PostgreSQL ``REPEATABLE READ, READ ONLY``; on SQLite a transaction begun before the first
-    read (``begin_sqlite_reads``). Writes that follow from what was read go in a transaction of
-    their own: a SQLite transaction that has read cannot write once another one has."""
-    bound = engine
+    read (``begin_sqlite_reads``), without taking the writers' turn even on a ``serialized``
+    engine. Writes that follow from what was read go in a transaction of their own: a SQLite
+    transaction that has read cannot write once another one has."""
     if is_postgresql(engine):
         bound = engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+    else:
+        bound = engine.execution_options(**{READS_ONLY: True})
     with Session(bound, expire_on_commit=False) as session, session.begin():
         if engine.dialect.name == "sqlite":
             begin_sqlite_reads(session.connection())

@@ -16,6 +16,7 @@ from engine import Month, RuleErrors, RuleSet
 from engine.yamlload import MAX_FILE_BYTES
 from measures import catalogue, drafts
 from webapp.database import db
+from webapp.database import engine as db_engine
 from webapp.live import live_rules, ruleset
 from webapp.security import actor_required, current_actor
 
@@ -180,9 +181,13 @@ def whatif():  # type: ignore[no-untyped-def]
     if problems or draft is None:
         context["errors"] = problems
         return render_template("methodology/whatif.html", **context), 400
+    # What the request has done so far (its login's bookkeeping) is committed, so that on SQLite
+    # the writers' turn this session's transaction took is not kept through a long what-if.
+    session.commit()
     try:
         report = drafts.run_whatif(
             session,
+            db_engine(),
             actor,
             live,
             draft,

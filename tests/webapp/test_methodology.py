@@ -216,6 +216,39 @@ def test_whatif_of_a_draft_folder_shows_the_cost_change_of_the_measure(client, d
     assert "Кто выигрывает" in text and "федеральный бюджет" in text and "городской округ Самара" in text
 
 
+def test_other_pages_write_while_a_whatif_reads(app, client, drafts, monkeypatch):
+    """SQLite lets one transaction write at a time, and the web app's transactions take that
+    turn as they begin: a what-if reading the whole register must neither keep it (every other
+    page would wait, then fail) nor take it. Another connection writes in the middle of the
+    what-if's reading, waiting at most a fifth of a second."""
+    import sqlalchemy as sa
+
+    import measures.whatif as whatif_module
+
+    url = app.config["DATABASE_URL"]
+    other = sa.create_engine(url, connect_args={"timeout": 0.2} if url.startswith("sqlite") else {})
+    written = []
+    real = whatif_module.compare_partition
+
+    def written_meanwhile(*args, **kwargs):  # type: ignore[no-untyped-def]
+        with other.begin() as connection:  # another page's write
+            connection.execute(sa.text("update users set failed_logins = failed_logins where login = 'method'"))
+        written.append(True)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(whatif_module, "compare_partition", written_meanwhile)
+    login(client, "method")
+    try:
+        page = client.post(
+            "/methodology/whatif",
+            data={"csrf_token": csrf_of(client), "source": "folder", "draft": "full_step_110", "period": "2026-03"},
+        )
+    finally:
+        other.dispose()
+    assert page.status_code == 200, _text(page)[:2000]
+    assert written and "unified_child_allowance" in _text(page)
+
+
 def test_whatif_csv_of_a_draft_folder(client, drafts):
     login(client, "method")
     response = client.get(
