@@ -64,11 +64,11 @@ _hasher = PasswordHasher()  # argon2id, the library's defaults (RFC 9106 low-mem
 _DUMMY_HASH = _hasher.hash("a password nobody has, to spend the same time on unknown logins")
 
 
-def _now(now: datetime | None) -> datetime:
+def moment_or_now(now: datetime | None) -> datetime:
     return now or datetime.now(UTC)
 
 
-def _aware(value: datetime | None) -> datetime | None:
+def as_utc(value: datetime | None) -> datetime | None:
     """SQLite returns naive datetimes: they were written in UTC."""
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
@@ -164,8 +164,8 @@ def create_user(session: Session, actor: Actor, form: UserForm, now: datetime | 
         active=form.active,
         whole_region=form.whole_region,
         failed_logins=0,
-        created_at=_now(now),
-        password_changed_at=_now(now),
+        created_at=moment_or_now(now),
+        password_changed_at=moment_or_now(now),
     )
     session.add(user)
     session.flush()
@@ -196,7 +196,7 @@ def update_user(session: Session, actor: Actor, user_id: int, form: UserForm, no
     user.active = form.active
     if form.password:
         user.password_hash = hash_password(form.password)
-        user.password_changed_at = _now(now)
+        user.password_changed_at = moment_or_now(now)
     session.flush()
     _set_scope(session, user, form)
     after = (user.role, user.whole_region, frozenset(form.municipalities if not form.whole_region else ()), user.active)
@@ -241,15 +241,14 @@ class LoginError(Exception):
 def authenticate(session: Session, login: str, password: str, now: datetime | None = None) -> User:
     """Check a login and password. Five failures in a row lock the account for 15 minutes; a
     locked account is refused without checking the password."""
-    moment = _now(now)
+    moment = moment_or_now(now)
     user = session.execute(select(User).where(User.login == login)).scalar_one_or_none()
     if user is None:
         with contextlib.suppress(VerificationError):  # spend the same time as for a real account
             _hasher.verify(_DUMMY_HASH, password)
         journal(session, "login_failed", "users", None, {"reason": "unknown login"})
         raise LoginError("неверный логин или пароль")
-    locked_until = _aware(user.locked_until)
-    if locked_until is not None and locked_until > moment:
+    if is_locked(user, moment):
         journal(session, "login_refused", "users", str(user.id), {"reason": "locked"})
         raise LoginError("учетная запись временно заблокирована после неудачных попыток входа; попробуйте позже")
     try:
@@ -258,32 +257,46 @@ def authenticate(session: Session, login: str, password: str, now: datetime | No
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     if not ok:
-        failures = (user.failed_logins or 0) + 1
-        values: dict[str, object] = {"failed_logins": failures}
-        if failures >= LOCK_AFTER:
-            values = {"failed_logins": 0, "locked_until": moment + LOCK_FOR}
-        # a plain UPDATE: the counter is not a change of personal data worth a journal row each
-        session.execute(update(User).where(User.id == user.id).values(**values))
-        journal(session, "login_failed", "users", str(user.id), {"failures": failures})
-        if failures >= LOCK_AFTER:
-            journal(session, "lockout", "users", str(user.id), {"minutes": int(LOCK_FOR.total_seconds() // 60)})
-        session.expire(user)
+        count_failure(session, user, moment)
         raise LoginError("неверный логин или пароль")
     if not user.active:
         journal(session, "login_refused", "users", str(user.id), {"reason": "disabled"})
         raise LoginError("учетная запись отключена; обратитесь к администратору")
-    if user.failed_logins or user.locked_until is not None:
-        session.execute(update(User).where(User.id == user.id).values(failed_logins=0, locked_until=None))
-        session.expire(user)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
 
 
+def count_failure(session: Session, user: User, moment: datetime, **details: object) -> bool:
+    """A failed password or code: counted, journaled; the fifth in a row locks the account for
+    15 minutes (True then)."""
+    failures = (user.failed_logins or 0) + 1
+    values: dict[str, object] = {"failed_logins": failures}
+    if failures >= LOCK_AFTER:
+        values = {"failed_logins": 0, "locked_until": moment + LOCK_FOR}
+    # a plain UPDATE: the counter is not a change of personal data worth a journal row each
+    session.execute(update(User).where(User.id == user.id).values(**values))
+    journal(session, "login_failed", "users", str(user.id), {"failures": failures, **details})
+    if failures >= LOCK_AFTER:
+        journal(session, "lockout", "users", str(user.id), {"minutes": int(LOCK_FOR.total_seconds() // 60)})
+    session.expire(user)
+    return failures >= LOCK_AFTER
+
+
+def is_locked(user: User, moment: datetime) -> bool:
+    locked_until = as_utc(user.locked_until)
+    return locked_until is not None and locked_until > moment
+
+
 def start_session(session: Session, user: User, now: datetime | None = None) -> str:
-    """A new session for a user who just logged in; return the cookie's token. The oldest of
-    the user's sessions beyond the limit are ended."""
-    moment = _now(now)
+    """A new session for a user who just logged in; return the cookie's token. The count of
+    failed attempts starts again only here, once every factor of the login has passed (a right
+    password followed by wrong codes goes on counting). The oldest of the user's sessions beyond
+    the limit are ended."""
+    moment = moment_or_now(now)
+    if user.failed_logins or user.locked_until is not None:
+        session.execute(update(User).where(User.id == user.id).values(failed_logins=0, locked_until=None))
+        session.expire(user)
     token = secrets.token_urlsafe(32)
     session.add(WebSession(token_hash=digest(token), user_id=user.id, created_at=moment, last_seen_at=moment))
     session.flush()
@@ -303,18 +316,18 @@ def resume_session(session: Session, token: str, now: datetime | None = None) ->
     """The user of a live session, or None when it ended, expired, or its user was disabled."""
     if not token or len(token) > 100:
         return None
-    moment = _now(now)
+    moment = moment_or_now(now)
     record = session.get(WebSession, digest(token))
     if record is None or record.ended_at is not None:
         return None
-    if moment - _aware(record.last_seen_at) > IDLE_TIMEOUT or moment - _aware(record.created_at) > ABSOLUTE_TIMEOUT:
+    if moment - as_utc(record.last_seen_at) > IDLE_TIMEOUT or moment - as_utc(record.created_at) > ABSOLUTE_TIMEOUT:
         record.ended_at = moment
         return None
     user = session.get(User, record.user_id)
     if user is None or not user.active:
         record.ended_at = moment
         return None
-    if moment - _aware(record.last_seen_at) > timedelta(seconds=30):  # one write a minute at most
+    if moment - as_utc(record.last_seen_at) > timedelta(seconds=30):  # one write a minute at most
         record.last_seen_at = moment
     return user, actor_of(session, user)
 
@@ -322,7 +335,7 @@ def resume_session(session: Session, token: str, now: datetime | None = None) ->
 def end_session(session: Session, token: str, now: datetime | None = None) -> None:
     record = session.get(WebSession, digest(token))
     if record is not None and record.ended_at is None:
-        record.ended_at = _now(now)
+        record.ended_at = moment_or_now(now)
         journal(session, "logout", "users", str(record.user_id), {})
 
 
@@ -331,7 +344,7 @@ def end_sessions(session: Session, user_id: int, now: datetime | None = None) ->
     result = session.execute(
         update(WebSession)
         .where(WebSession.user_id == user_id, WebSession.ended_at.is_(None))
-        .values(ended_at=_now(now))
+        .values(ended_at=moment_or_now(now))
     )
     if result.rowcount:
         journal(session, "sessions_ended", "users", str(user_id), {"sessions": result.rowcount})
@@ -357,7 +370,9 @@ def issue_token(session: Session, actor: Actor, user_id: int, name: str, now: da
     if not name.strip():
         raise RegisterError([("name", "назовите токен: для какой системы он выдан")])
     token = "mera_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(token_hash=digest(token), user_id=user_id, name=name.strip()[:100], created_at=_now(now)))
+    session.add(
+        ApiToken(token_hash=digest(token), user_id=user_id, name=name.strip()[:100], created_at=moment_or_now(now))
+    )
     session.flush()
     return token
 
@@ -367,7 +382,7 @@ def revoke_token(session: Session, actor: Actor, token_id: int, now: datetime | 
     record = session.get(ApiToken, token_id)
     if record is None:
         raise NotFoundError("токен не найден")
-    record.revoked_at = record.revoked_at or _now(now)
+    record.revoked_at = record.revoked_at or moment_or_now(now)
 
 
 def tokens_of(session: Session, actor: Actor, user_id: int) -> list[ApiToken]:

@@ -7,26 +7,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from registry import staff
 from registry.access import ROLES
 from registry.history import municipalities
 from registry.models import User
 from registry.people import RegisterError
-from registry.staff import PASSWORD_MAX, PASSWORD_MIN, UserForm
+from registry.second_factor import reset_second_factor
+from registry.staff import PASSWORD_MAX, PASSWORD_MIN, UserForm, as_utc
 from webapp.database import db
 from webapp.security import actor_required, current_actor
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 MANAGE = "users.manage"
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 def _user_form(login: str) -> UserForm:
@@ -82,7 +77,7 @@ def users():  # type: ignore[no-untyped-def]
     now = datetime.now(UTC)
     rows = []
     for user, scope in found:
-        locked = _aware(user.locked_until)
+        locked = as_utc(user.locked_until)
         rows.append(
             {
                 "id": user.id,
@@ -92,6 +87,7 @@ def users():  # type: ignore[no-untyped-def]
                 "scope": "весь регион" if user.whole_region else ", ".join(names.get(code, code) for code in scope),
                 "active": user.active,
                 "locked_until": locked if locked is not None and locked > now else None,
+                "second_factor": user.totp_secret is not None,
             }
         )
     return render_template("admin/users.html", rows=rows)
@@ -126,6 +122,7 @@ def _edit_page(user_id: int, errors: list[tuple[str, str]], form: dict[str, Any]
         errors=errors,
         tokens=tokens,
         is_self=actor is not None and actor.user_id == user.id,
+        second_factor_roles=current_app.config["SECOND_FACTOR_ROLES"],
         **_choices(),
         **extra,
     )
@@ -136,6 +133,9 @@ NOTICES = {
     "saved": "Изменения сохранены.",
     "sessions": "Все сеансы пользователя завершены: ему нужно войти заново.",
     "revoked": "Токен отозван: с ним больше нельзя обратиться к API.",
+    "second_factor": (
+        "Второй фактор сброшен: при следующем входе пользователь подключит приложение-аутентификатор заново."
+    ),
 }
 
 
@@ -159,6 +159,13 @@ def edit_user(user_id: int):  # type: ignore[no-untyped-def]
 def end_user_sessions(user_id: int):  # type: ignore[no-untyped-def]
     staff.end_user_sessions(db(), current_actor(), user_id)
     return redirect(url_for("admin.edit_user", user_id=user_id, done="sessions"), 303)
+
+
+@bp.post("/users/<int:user_id>/second-factor/reset")
+@actor_required(MANAGE)
+def reset_user_second_factor(user_id: int):  # type: ignore[no-untyped-def]
+    reset_second_factor(db(), current_actor(), user_id)
+    return redirect(url_for("admin.edit_user", user_id=user_id, done="second_factor"), 303)
 
 
 @bp.post("/users/<int:user_id>/tokens")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, make_response, redirect, render_template, request, url_for
 
+from registry.second_factor import CHALLENGE_FOR, LoginExpired, challenge_of, complete_challenge, start_challenge
 from registry.staff import LoginError, authenticate, end_session, start_session
+from registry.totp import grouped, provisioning_uri
 from webapp.database import db
 from webapp.security import clear_session_cookie, current_actor, login_allowed, set_session_cookie
 
@@ -57,14 +59,83 @@ def login():  # type: ignore[no-untyped-def]
             session.commit()  # the failure counter and the journal entry stay
             errors.append(("password", str(exc)))
         else:
-            old = g.get("session_token")
-            if old:
-                end_session(session, old)
-            token = start_session(session, user)
-            response = redirect(target or url_for("auth.home"))
-            set_session_cookie(response, token)
-            return response
+            if user.role in current_app.config["SECOND_FACTOR_ROLES"]:
+                response = redirect(url_for("auth.code", next=target) if target else url_for("auth.code"))
+                _set_challenge_cookie(response, start_challenge(session, user))
+                return response
+            return _logged_in(session, user, target)
     return render_template("auth/login.html", errors=errors, login=login_name, next=target), 400
+
+
+def _logged_in(session, user, target: str | None):  # type: ignore[no-untyped-def]
+    """The user's new session (ending this browser's old one), on the way to the page asked for."""
+    old = g.get("session_token")
+    if old:
+        end_session(session, old)
+    response = redirect(target or url_for("auth.home"))
+    set_session_cookie(response, start_session(session, user))
+    return response
+
+
+def _set_challenge_cookie(response, token: str) -> None:  # type: ignore[no-untyped-def]
+    response.set_cookie(
+        current_app.config["CHALLENGE_COOKIE"],
+        token,
+        max_age=int(CHALLENGE_FOR.total_seconds()),
+        httponly=True,
+        secure=current_app.config["COOKIE_SECURE"],
+        samesite="Strict",
+        path="/",
+    )
+
+
+def _clear_challenge_cookie(response) -> None:  # type: ignore[no-untyped-def]
+    response.delete_cookie(current_app.config["CHALLENGE_COOKIE"], path="/", secure=current_app.config["COOKIE_SECURE"])
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def code():  # type: ignore[no-untyped-def]
+    """The second step of a login for the roles that need it: the authenticator's code (and,
+    the first time, setting the authenticator up)."""
+    session = db()
+    token = request.cookies.get(current_app.config["CHALLENGE_COOKIE"], "")
+    target = _safe_next(request.values.get("next"))
+    challenge = challenge_of(session, token)
+    if challenge is None:
+        session.commit()  # an expired waiting login is gone
+        response = redirect(url_for("auth.login", next=target) if target else url_for("auth.login"))
+        _clear_challenge_cookie(response)
+        return response
+    errors = []
+    if request.method == "POST":
+        entered = request.form.get("code", "")[:20]
+        if not entered.strip():
+            errors.append(("code", "Введите код из приложения"))
+        else:
+            try:
+                user = complete_challenge(session, token, entered)
+            except LoginExpired as exc:
+                session.commit()  # the failure counter, the lockout and the journal stay
+                page = render_template("auth/login.html", errors=[("login", str(exc))], login="", next=target)
+                response = make_response(page, 400)
+                _clear_challenge_cookie(response)
+                return response
+            except LoginError as exc:
+                session.commit()
+                errors.append(("code", str(exc)))
+            else:
+                response = _logged_in(session, user, target)
+                _clear_challenge_cookie(response)
+                return response
+    page = render_template(
+        "auth/code.html",
+        errors=errors,
+        challenge=challenge,
+        secret=grouped(challenge.secret) if challenge.secret else None,
+        uri=provisioning_uri(challenge.secret, challenge.login) if challenge.secret else None,
+        next=target,
+    )
+    return page, 400 if errors else 200
 
 
 @bp.post("/logout")

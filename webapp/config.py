@@ -8,6 +8,9 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from registry.access import ROLES
+from registry.second_factor import SECOND_FACTOR_ROLES
+
 DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,  # None: $MERA_DATABASE_URL, else the embedded SQLite file
     "RULES_DIR": None,  # None: $MERA_RULES, else ./rules
@@ -20,6 +23,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "PRODUCTION": False,
     "TIMEZONE": "Europe/Samara",  # moments (calculations, journal entries) are shown in the office's time
+    # roles that log in with an authenticator's code after the password (comma-separated in
+    # MERA_SECOND_FACTOR_ROLES); production refuses to leave out these two
+    "SECOND_FACTOR_ROLES": ",".join(sorted(SECOND_FACTOR_ROLES)),
 }
 
 _BOOLEAN = {"RULES_WATCH", "COOKIE_SECURE", "PRODUCTION"}
@@ -51,7 +57,17 @@ def finish(config: dict[str, Any], instance_path: str) -> None:
         config["SECRET_KEY"] = secrets.token_hex(32)
     if config.get("PRODUCTION") and not config.get("COOKIE_SECURE"):
         raise RuntimeError("production needs secure cookies (MERA_COOKIE_SECURE=true, served over HTTPS)")
+    roles = config.get("SECOND_FACTOR_ROLES") or ()
+    if isinstance(roles, str):
+        roles = [role.strip() for role in roles.split(",") if role.strip()]
+    unknown = sorted(set(roles) - set(ROLES))
+    if unknown:
+        raise RuntimeError(f"MERA_SECOND_FACTOR_ROLES names unknown roles: {', '.join(unknown)}")
+    config["SECOND_FACTOR_ROLES"] = frozenset(roles)
+    if config.get("PRODUCTION") and not config["SECOND_FACTOR_ROLES"] >= SECOND_FACTOR_ROLES:
+        raise RuntimeError("production needs the second factor for the administrator and the payment officer")
     if not config.get("DRAFTS_DIR"):
         config["DRAFTS_DIR"] = str(Path(instance_path) / "drafts")
     config["SESSION_COOKIE"] = "__Host-mera-session" if config["COOKIE_SECURE"] else "mera-session"
     config["CSRF_COOKIE"] = "__Host-mera-csrf" if config["COOKIE_SECURE"] else "mera-csrf"
+    config["CHALLENGE_COOKIE"] = "__Host-mera-login" if config["COOKIE_SECURE"] else "mera-login"

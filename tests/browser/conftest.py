@@ -19,6 +19,7 @@ from tests.webapp.webkit import prepare_web_register
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+_SERVED: dict[str, object] = {}  # the served application, for sign_in's second factor
 
 
 @pytest.fixture(scope="session")
@@ -46,6 +47,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, objec
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
+    _SERVED["app"] = app
     yield {"url": f"http://127.0.0.1:{server.effective_port}", "rules": rules, "ids": ids, "app": app}
     server.close()
     app.extensions["mera.rules"].stop()
@@ -89,3 +91,12 @@ def sign_in(page, login: str) -> None:  # type: ignore[no-untyped-def]
     page.get_by_label("Пароль").fill(PASSWORD)
     page.get_by_role("button", name="Войти").click()
     page.wait_for_load_state()
+    if "/login/code" in page.url:  # the administrator's and the payment officer's second factor
+        from tests.webapp.webkit import authenticator_code
+
+        secret = page.locator("#secret")
+        shown = secret.inner_text() if secret.count() else None
+        engine = _SERVED["app"].extensions["mera.engine"]  # type: ignore[attr-defined]
+        page.get_by_label("Код из приложения").fill(authenticator_code(engine, login, shown))
+        page.get_by_role("button", name="Подтвердить").click()
+        page.wait_for_load_state()

@@ -1,7 +1,8 @@
 """The main journeys in a real browser: a specialist finds a person, calculates, opens the trace,
 saves and decides, and prints the decision; a methodologist breaks a rule file on the running
 server, sees the error appear on the rules page by itself, mends it and sees the new version live;
-an auditor replays a calculation; an administrator opens the users. Screenshots of each page go
+an auditor replays a calculation; an administrator opens the users; a payment officer sets up
+the authenticator of the second factor. Screenshots of each page go
 to test-artifacts/screenshots/.
 
 Waiting is by Playwright's auto-waiting locators (no sleeps, no timing assertions).
@@ -108,3 +109,25 @@ def test_an_administrator_sees_users_and_a_methodologist_the_what_if(page):
     page.goto("/methodology/measures/housing_utilities_subsidy")
     expect(page.locator("main")).to_contain_text("ЖК РФ")
     shoot(page, "16-measure")
+
+
+def test_a_payment_officer_sets_up_the_authenticator_and_logs_in_with_its_code(page):
+    """The only browser test that logs in as the payment officer: the first login sets up."""
+    from tests.webapp.webkit import PASSWORD, authenticator_code
+
+    page.goto("/login")
+    page.get_by_label("Логин").fill("pay")
+    page.get_by_label("Пароль").fill(PASSWORD)
+    page.get_by_role("button", name="Войти").click()
+    expect(page.locator("h1")).to_contain_text("Код подтверждения")
+    secret = page.locator("#secret").inner_text()
+    assert re.fullmatch(r"[A-Z2-7]{4}( [A-Z2-7]{4}){7}", secret)
+    shoot(page, "17-second-factor-setup")
+    code = authenticator_code(None, "pay", secret)
+    page.get_by_label("Код из приложения").fill(str((int(code) + 500_000) % 10**6).zfill(6))  # a wrong one
+    page.get_by_role("button", name="Подтвердить").click()
+    expect(page.locator(".error-summary, [role=alert]").first).to_contain_text("неверный код")
+    page.get_by_label("Код из приложения").fill(authenticator_code(None, "pay", secret))
+    page.get_by_role("button", name="Подтвердить").click()
+    expect(page.get_by_role("button", name="Выйти")).to_be_visible()
+    assert "/login" not in page.url

@@ -37,6 +37,7 @@ RULES = {"methodologist", "auditor", "administrator", "specialist"}  # rules.rea
 GET_RIGHTS: dict[str, set[str] | str | None] = {
     "auth.home": "public",
     "auth.login": "public",
+    "auth.code": "public",  # the second step of a login: without a waiting login, back to the first
     "auth.logout": None,
     "static": "public",
     "staff.search": PEOPLE,
@@ -63,6 +64,7 @@ GET_RIGHTS: dict[str, set[str] | str | None] = {
     "admin.new_user": {"administrator"},
     "admin.edit_user": {"administrator"},
     "admin.end_user_sessions": None,
+    "admin.reset_user_second_factor": None,
     "admin.issue_token": None,
     "admin.revoke_token": None,
     "api.calculate": None,

@@ -6,18 +6,20 @@ Smirnova household in Tolyatti, plus one account per role (the demo accounts: th
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.access import SYSTEM
 from registry.audit import acting_as
 from registry.db import make_engine, transaction
 from registry.migrate import upgrade
-from registry.models import Application, Declaration, Income
+from registry.models import Application, Declaration, Income, User
 from registry.people import NewPerson, create_household, register_person, sync_reference
 from registry.staff import DEMO_PASSWORD, seed_demo_accounts
+from registry.totp import code_at, step_of
 from tests.db.registerkit import family
 
 SAMARA, TOLYATTI = "36701000", "36740000"
@@ -84,10 +86,57 @@ def csrf_of(client) -> str:  # type: ignore[no-untyped-def]
     return found.group(1)
 
 
-def login(client, name: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
-    """Log in through the form; return the response of the POST."""
+def login(client, name: str, password: str = PASSWORD, second_factor: bool = True):  # type: ignore[no-untyped-def]
+    """Log in through the form; return the response of the last POST. For a role with a second
+    factor (unless ``second_factor`` is False: the password's response), the code step too —
+    setting the authenticator up the first time, from the secret the page shows."""
     token = _CSRF.search(client.get("/login").get_data(as_text=True)).group(1)
-    return client.post("/login", data={"login": name, "password": password, "csrf_token": token})
+    response = client.post("/login", data={"login": name, "password": password, "csrf_token": token})
+    if not second_factor or not response.headers.get("Location", "").startswith("/login/code"):
+        return response
+    return client.post(
+        "/login/code", data={"code": current_code(client, name), "csrf_token": csrf_of_page(client, "/login/code")}
+    )
 
 
-__all__ = ["PASSWORD", "SAMARA", "SYSTEM", "TOLYATTI", "TOLYATTI_SNILS", "csrf_of", "login", "populate"]
+_SECRET = re.compile(r'<code id="secret" class="secret">([A-Z2-7 ]+)</code>')
+
+
+def current_code(client, name: str) -> str:  # type: ignore[no-untyped-def]
+    """The code the user's authenticator shows now: from the secret the code page offers while
+    setting up, else from the user's record. A test logs in again within 30 seconds, which would
+    be a replay of the step's code: the record then forgets that step (as if the next had come)."""
+    shown = _SECRET.search(client.get("/login/code").get_data(as_text=True))
+    return authenticator_code(client.application.extensions["mera.engine"], name, shown.group(1) if shown else None)
+
+
+def authenticator_code(engine, name: str, shown: str | None) -> str:  # type: ignore[no-untyped-def]
+    """``current_code`` from the secret a code page shows (setting up), else from the database."""
+    now = datetime.now(UTC)
+    if shown:
+        return code_at(shown.replace(" ", ""), step_of(now))
+    with transaction(engine) as session:
+        user = session.execute(select(User).where(User.login == name)).scalar_one()
+        if user.totp_last_step is not None and user.totp_last_step >= step_of(now):
+            user.totp_last_step = step_of(now) - 1
+        assert user.totp_secret is not None
+        return code_at(user.totp_secret, step_of(now))
+
+
+def csrf_of_page(client, path: str) -> str:  # type: ignore[no-untyped-def]
+    return _CSRF.search(client.get(path).get_data(as_text=True)).group(1)
+
+
+__all__ = [
+    "PASSWORD",
+    "SAMARA",
+    "SYSTEM",
+    "TOLYATTI",
+    "TOLYATTI_SNILS",
+    "authenticator_code",
+    "csrf_of",
+    "csrf_of_page",
+    "current_code",
+    "login",
+    "populate",
+]
