@@ -8,10 +8,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-import threading
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from measures.whatif import WhatIfReport, whatif
 from registry.access import AccessDeniedError, Actor, NotFoundError, require
 from registry.audit import journal
 from registry.db import read_view
+from registry.limits import end_lease, take_lease
 
 NEW_FILE_RE = re.compile(r"(measures|parameters)(/[a-z0-9_]+)+\.yaml")
 SHOWN_CHANGES = 500  # households listed on the page per side; the CSV has all
@@ -39,33 +39,8 @@ class WhatIfBusyError(RuntimeError):
     """The user already runs as many what-ifs as allowed (HTTP 429)."""
 
 
-class PerUserLimit:
-    """At most ``limit`` runs at once per user, in this process."""
-
-    def __init__(self, limit: int):
-        self.limit = max(1, int(limit))
-        self._running: dict[int, int] = {}
-        self._lock = threading.Lock()
-
-    def running(self, user_id: int) -> int:
-        with self._lock:
-            return self._running.get(user_id, 0)
-
-    @contextmanager
-    def hold(self, user_id: int) -> Iterator[None]:
-        with self._lock:
-            if self._running.get(user_id, 0) >= self.limit:
-                raise WhatIfBusyError("предыдущий расчет «что если» еще выполняется: дождитесь его окончания")
-            self._running[user_id] = self._running.get(user_id, 0) + 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                left = self._running.get(user_id, 1) - 1
-                if left:
-                    self._running[user_id] = left
-                else:
-                    self._running.pop(user_id, None)
+# A what-if lease older than this is of a process that died before its run ended.
+WHATIF_STALE = timedelta(hours=1)
 
 
 class DraftError(ValueError):
@@ -135,21 +110,31 @@ def run_whatif(
     draft: RuleSet,
     period: Month,
     municipality: str | None,
-    limit: PerUserLimit,
+    runs_at_once: int = 1,
     explain_limit: int = 200,
 ) -> WhatIfReport:
     """The what-if of a draft on behalf of an actor: the role must allow it, the municipality
     must be in the actor's scope (an actor with a limited scope names one), and the user may not
-    have more runs at once than ``limit`` allows. The register is read in one view of its own
-    (``registry.db.read_view`` on ``engine``), which keeps no other transaction waiting however
-    long it reads; the journal entry goes through ``session``."""
+    have more runs going at once than ``runs_at_once`` — counted in the register, so in every
+    process of the web application (``registry.limits``). The register is read in one view of its
+    own (``registry.db.read_view`` on ``engine``), which keeps no other transaction waiting
+    however long it reads; the run's lease and the journal entry go through ``session``, which
+    this commits."""
     require(actor, "rules.whatif")
     if municipality is None and actor.municipalities is not None:
         raise AccessDeniedError("выберите муниципальное образование своей территории")
     if municipality is not None and not actor.sees(municipality):
         raise NotFoundError("муниципальное образование не найдено")
-    with limit.hold(actor.user_id), read_view(engine) as reading:
-        report = whatif(reading, live, draft, period, municipality, explain_limit=explain_limit)
+    lease = take_lease(session, "whatif", actor.user_id, max(1, runs_at_once), WHATIF_STALE)
+    if lease is None:
+        raise WhatIfBusyError("предыдущий расчет «что если» еще выполняется: дождитесь его окончания")
+    session.commit()  # the lease counts for every process at once
+    try:
+        with read_view(engine) as reading:
+            report = whatif(reading, live, draft, period, municipality, explain_limit=explain_limit)
+    finally:
+        end_lease(session, lease)
+        session.commit()
     journal(
         session,
         "read",
@@ -345,7 +330,6 @@ def build_errors(exc: RuleErrors) -> list[dict[str, Any]]:
 
 __all__ = [
     "DraftError",
-    "PerUserLimit",
     "WhatIfBusyError",
     "build_errors",
     "change_rows",

@@ -467,6 +467,34 @@ class LoginChallenge(Base):
     proposed_secret: Mapped[str | None] = mapped_column(String(32))
 
 
+class RateEvent(Base):
+    """An attempt counted by a limit shared by every process (``registry.limits``): its kind
+    (``login``), the digest of its key (a client address), when."""
+
+    __tablename__ = "rate_events"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    key_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_rate_events_kind_key", "kind", "key_hash"),
+        Index("ix_rate_events_kind_at", "kind", "at"),
+    )
+
+
+class RunLease(Base):
+    """A run a user has going (a what-if), counted by a limit shared by every process."""
+
+    __tablename__ = "run_leases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_run_leases_kind_user", "kind", "user_id"),)
+
+
 class ApiToken(Base):
     """A token for a machine client, acting with its user's role and scope; stored as SHA-256."""
 

@@ -26,12 +26,6 @@ NEW_FILE = "__new__"
 MAX_QUERY = 100
 
 
-@bp.record_once
-def _setup(state) -> None:  # type: ignore[no-untyped-def]
-    app = state.app
-    app.extensions["mera.whatif_limit"] = drafts.PerUserLimit(app.config.get("WHATIF_PER_USER", 1))
-
-
 @bp.get("/")
 @actor_required("rules.read")
 def rules():  # type: ignore[no-untyped-def]
@@ -193,7 +187,7 @@ def whatif():  # type: ignore[no-untyped-def]
             draft,
             form["month"],
             municipality,
-            current_app.extensions["mera.whatif_limit"],
+            current_app.config.get("WHATIF_PER_USER", 1),
             explain_limit=200,
         )
     except drafts.WhatIfBusyError as exc:

@@ -7,10 +7,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
@@ -19,36 +17,16 @@ from werkzeug.exceptions import Forbidden, TooManyRequests
 
 from registry.access import Actor, require
 from registry.audit import acting_as
+from registry.limits import allow_attempt
 from registry.staff import resume_session, token_actor
 from webapp.database import db
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+LOGIN_WINDOW = timedelta(minutes=5)
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
     "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
-
-
-class RateLimiter:
-    """At most ``limit`` events per key in a sliding window (in memory, per process)."""
-
-    def __init__(self, limit: int, window: float):
-        self.limit = limit
-        self.window = window
-        self._events: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def hit(self, key: str) -> bool:
-        """Count an event; False when the key is over its limit."""
-        now = time.monotonic()
-        with self._lock:
-            events = self._events[key]
-            while events and now - events[0] > self.window:
-                events.popleft()
-            if len(events) >= self.limit:
-                return False
-            events.append(now)
-            return True
 
 
 def current_actor() -> Actor | None:
@@ -80,7 +58,6 @@ def _is_api() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["mera.login_limiter"] = RateLimiter(app.config["LOGIN_RATE_LIMIT"], 300.0)
     app.jinja_env.globals["csrf_token"] = csrf_token
 
     @app.before_request
@@ -152,8 +129,10 @@ def clear_session_cookie(response) -> None:  # type: ignore[no-untyped-def]
 
 
 def login_allowed() -> bool:
-    limiter: RateLimiter = current_app.extensions["mera.login_limiter"]
-    return limiter.hit(request.remote_addr or "?")
+    """Count a login attempt of the client's address: False once it made ``LOGIN_RATE_LIMIT`` in
+    five minutes — in every process of the application together (``registry.limits``)."""
+    limit = current_app.config["LOGIN_RATE_LIMIT"]
+    return allow_attempt(db(), "login", request.remote_addr or "?", limit, LOGIN_WINDOW)
 
 
 def actor_required(permission: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -178,7 +157,6 @@ def actor_required(permission: str | None = None) -> Callable[[Callable[..., Any
 
 
 __all__ = [
-    "RateLimiter",
     "TooManyRequests",
     "actor_required",
     "clear_session_cookie",

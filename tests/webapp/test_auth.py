@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from registry.models import AuditEntry, User, WebSession
+from registry.models import AuditEntry, RateEvent, User, WebSession
 from registry.staff import LOCK_AFTER, authenticate, password_problem, resume_session, start_session
 from tests.webapp.webkit import csrf_of, login
 
@@ -130,3 +130,46 @@ def test_secure_cookie_names_in_production(web_database):
     assert "SameSite=Strict" in cookie
     application.extensions["mera.rules"].stop()
     application.extensions["mera.engine"].dispose()
+
+
+def test_a_client_address_gets_a_limited_number_of_attempts_across_processes(web_database):
+    """Two applications over one register (two processes of `mera serve --workers 2`) share the
+    limit of login attempts per client address; another address is not held up."""
+    from tests.webapp.conftest import web_config
+    from webapp import create_app
+
+    apps = [create_app(web_config(web_database[0], LOGIN_RATE_LIMIT=4)) for _ in range(2)]
+    address = f"10.9.{datetime.now(UTC).microsecond % 250}.{datetime.now(UTC).second}"
+    try:
+        clients = [application.test_client() for application in apps]
+        for client in clients:
+            client.environ_base["REMOTE_ADDR"] = address
+        answers = [login(clients[n % 2], "samara", "not the password at all") for n in range(5)]
+        texts = [answer.get_data(as_text=True) for answer in answers]
+        assert all("неверный логин или пароль" in text for text in texts[:4])
+        assert "Слишком много попыток" in texts[4]
+        other = apps[0].test_client()
+        other.environ_base["REMOTE_ADDR"] = address + "1"
+        assert login(other, "samara").status_code == 302
+    finally:
+        for application in apps:
+            application.extensions["mera.rules"].stop()
+            application.extensions["mera.engine"].dispose()
+
+
+def test_attempts_are_counted_in_a_sliding_window(db_session):
+    from registry.limits import allow_attempt
+
+    start = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    window = timedelta(minutes=5)
+    assert [
+        allow_attempt(db_session, "login", "10.0.0.1", 2, window, now=start + timedelta(minutes=m)) for m in (0, 1, 2)
+    ] == [
+        True,
+        True,
+        False,
+    ]
+    assert allow_attempt(db_session, "login", "10.0.0.2", 2, window, now=start)  # another address
+    assert allow_attempt(db_session, "login", "10.0.0.1", 2, window, now=start + timedelta(minutes=5, seconds=1))
+    stored = db_session.execute(select(RateEvent.key_hash)).scalars().all()
+    assert stored and not any("10.0.0" in value for value in stored)  # digests, not addresses

@@ -10,12 +10,13 @@ import io
 import re
 import shutil
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from measures.drafts import PerUserLimit, WhatIfBusyError, csv_cell
+from measures.drafts import csv_cell
 from registry.models import User
 from tests.conftest import RULES_DIR
 from tests.webapp.conftest import web_config
@@ -357,34 +358,52 @@ def test_csv_cells_starting_like_formulas_get_a_quote():
     ]
 
 
-def test_a_second_whatif_at_once_is_refused_with_429(app, client, drafts):
-    login(client, "method")
-    from webapp.database import db
+def test_a_second_whatif_at_once_is_refused_with_429_by_any_process(app, web_database, client, drafts):
+    """A run of the user going in another process of the application (its lease in the
+    register): this one is refused; once it ends, a run goes."""
+    from registry.db import make_engine, transaction
+    from registry.limits import end_lease, leases_of, take_lease
 
-    with app.test_request_context():
-        user_id = db().execute(select(User.id).where(User.login == "method")).scalar_one()
-    limit: PerUserLimit = app.extensions["mera.whatif_limit"]
-    with limit.hold(user_id):  # a run of this user still going
-        response = client.post(
-            "/methodology/whatif",
-            data={"csrf_token": csrf_of(client), "source": "folder", "draft": "full_step_110", "period": "2026-03"},
-        )
+    login(client, "method")
+    engine = make_engine(web_database[0])  # another process's connection
+    with transaction(engine) as session:
+        user_id = session.execute(select(User.id).where(User.login == "method")).scalar_one()
+        lease = take_lease(session, "whatif", user_id, 1, timedelta(hours=1))
+    assert lease is not None
+    form = {"csrf_token": csrf_of(client), "source": "folder", "draft": "full_step_110", "period": "2026-03"}
+    try:
+        response = client.post("/methodology/whatif", data=form)
         assert response.status_code == 429
         assert "еще выполняется" in _text(response)
-    assert limit.running(user_id) == 0
+    finally:
+        with transaction(engine) as session:
+            end_lease(session, lease)
+    assert client.post("/methodology/whatif", data=form).status_code == 200
+    with transaction(engine) as session:
+        assert leases_of(session, "whatif", user_id) == 0  # the run's own lease ended with it
+    engine.dispose()
 
 
-def test_the_per_user_limit():
-    limit = PerUserLimit(1)
-    with limit.hold(7):
-        with pytest.raises(WhatIfBusyError), limit.hold(7):
-            pass
-        with limit.hold(8):  # another user is not held up
-            assert limit.running(8) == 1
-    assert limit.running(7) == 0
+def test_run_leases(db_session):
+    from registry.limits import end_lease, leases_of, take_lease
 
-
-# -- reference books -----------------------------------------------------------------------------
+    people = [
+        User(login=f"lease{n}", full_name="Тест", role="methodologist", password_hash="-", created_at=datetime.now(UTC))
+        for n in range(2)
+    ]
+    db_session.add_all(people)
+    db_session.flush()
+    first, second = (user.id for user in people)
+    start = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    stale = timedelta(hours=1)
+    lease = take_lease(db_session, "whatif", first, 1, stale, now=start)
+    assert lease is not None and leases_of(db_session, "whatif", first) == 1
+    assert take_lease(db_session, "whatif", first, 1, stale, now=start + timedelta(minutes=1)) is None
+    assert take_lease(db_session, "whatif", first, 2, stale, now=start + timedelta(minutes=1)) is not None
+    assert take_lease(db_session, "whatif", second, 1, stale, now=start) is not None  # another user
+    # a process that died an hour ago does not hold the user up for ever
+    assert take_lease(db_session, "whatif", first, 1, stale, now=start + timedelta(hours=1, minutes=2)) is not None
+    end_lease(db_session, lease)
 
 
 def test_the_reference_books(client):
