@@ -128,7 +128,9 @@ def run_whatif(
     lease = take_lease(session, "whatif", actor.user_id, max(1, runs_at_once), WHATIF_STALE)
     if lease is None:
         raise WhatIfBusyError("предыдущий расчет «что если» еще выполняется: дождитесь его окончания")
-    session.commit()  # the lease counts for every process at once
+    # The lease counts for every process at once; and on SQLite the writers' turn the request's
+    # transaction took (the web app's begin with it) is not kept through a long what-if.
+    session.commit()
     try:
         with read_view(engine) as reading:
             report = whatif(reading, live, draft, period, municipality, explain_limit=explain_limit)

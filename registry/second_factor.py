@@ -41,10 +41,6 @@ class Challenge:
     login: str
     secret: str | None  # proposed while setting up the authenticator; None once it is set up
 
-    @property
-    def setting_up(self) -> bool:
-        return self.secret is not None
-
 
 def start_challenge(session: Session, user: User, now: datetime | None = None) -> str:
     """A login of a user whose password was right, waiting for the code; the cookie's token.

@@ -175,10 +175,7 @@ def whatif():  # type: ignore[no-untyped-def]
     if problems or draft is None:
         context["errors"] = problems
         return render_template("methodology/whatif.html", **context), 400
-    # What the request has done so far (its login's bookkeeping) is committed, so that on SQLite
-    # the writers' turn this session's transaction took is not kept through a long what-if.
-    session.commit()
-    try:
+    try:  # commits what the request has done so far: no writers' turn is kept through the what-if
         report = drafts.run_whatif(
             session,
             db_engine(),
