@@ -147,9 +147,9 @@ def _partition_frames(
 
     members = _frame(
         session,
-        select(part.c.household_id, part.c.person_id, part.c.role, Person.birth_date, Person.sex).join(
-            Person, Person.id == part.c.person_id
-        ),
+        select(part.c.household_id, part.c.person_id, part.c.role, Person.birth_date, Person.sex)
+        .join(Person, Person.id == part.c.person_id)
+        .where(of_people(Person.id)),
         ["household_id", "person_id", "role", "birth_date", "sex"],
         categorical=("sex",),
     )
