@@ -93,7 +93,7 @@ def demo(ctx: click.Context, host: str, port: int, persons: int, no_serve: bool)
         scope = "весь регион" if form.whole_region else ", ".join(form.municipalities)
         click.echo(f"  {form.login:<8} {ROLES[form.role]:<24} {scope}")
     click.echo(
-        "Администратор и ответственный за выплаты входят со вторым фактором: при первом входе\n"
+        "Администратор и специалист по выплатам входят со вторым фактором: при первом входе\n"
         "подключите приложение-аутентификатор (Яндекс Ключ, Google Authenticator, FreeOTP) по ключу на странице."
     )
     if no_serve:
