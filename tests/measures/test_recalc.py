@@ -294,3 +294,17 @@ def test_a_municipality_run_reads_and_compares_only_its_households(register, rul
     assert written and written <= ours and compared <= ours and other_household not in compared
     expected = {key: value for key, value in _results(engine, whole.run_id).items() if members[key[0]] in ours}
     assert _results(engine, part.run_id) == expected
+
+
+def test_partition_counts_are_the_pairs_present():
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "measure": pd.Categorical(["a", "b", "a", "a"], categories=["a", "b", "unused"]),
+            "status": pd.Categorical(["eligible", "error", "eligible", "ineligible"]),
+        }
+    )
+    expected = {("a", "eligible"): 2, ("b", "error"): 1, ("a", "ineligible"): 1}
+    assert partitions._counts(frame, "measure", "status") == expected
+    assert partitions._counts(frame.iloc[:0], "measure", "status") == {}
