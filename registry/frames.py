@@ -135,12 +135,12 @@ def _partition_frames(
     part = membership.subquery()
     people = select(part.c.person_id)
     households_of_part = select(part.c.household_id)
-    of_people, of_households = _part_conditions(session, part, people, households_of_part)
+    of_people, of_households, dwellings_in_range = _part_conditions(session, part, people, households_of_part)
     # The two largest reads (monthly incomes; utility charges) are read ahead while the rest is.
     income_query = select(Income.person_id, Income.month, Income.kind, _raw(Income.amount)).where(
         of_people(Income.person_id)
     )
-    charges_query = _charges_query(session, of_households, on)
+    charges_query = _charges_query(of_households, dwellings_in_range, on)
     reader = session.info.get(_READER)
     if reader is not None:
         reader.prefetch([(income_query, INCOME_COLUMNS, ("kind",)), (charges_query, CHARGE_COLUMNS, CHARGE_TEXTS)])
@@ -605,7 +605,9 @@ def _part_conditions(session: Session, part, people, households_of_part):  # typ
     — and within the range of the part's ids, which says the same but lets the server read only
     that stretch of a large table whose rows lie in id order (a register filled household by
     household): measured on 500,000 people in four partitions, the incomes of one took 1.4 s
-    instead of 3.1 s (a hash join with every row of the table). One small query finds the ranges."""
+    instead of 3.1 s (a hash join with every row of the table), its utility charges 0.9 s instead
+    of 2.2 s. Two small queries find the ranges; the third function gives the dwellings' range as
+    conditions (none when the part is empty)."""
     low_person, high_person, low_household, high_household = session.execute(
         select(
             func.min(part.c.person_id),
@@ -623,18 +625,22 @@ def _part_conditions(session: Session, part, people, households_of_part):  # typ
         among = column.in_(households_of_part)
         return among if low_household is None else and_(column.between(low_household, high_household), among)
 
-    return of_people, of_households
-
-
-def _charges_query(session: Session, of_households, on: date):  # type: ignore[no-untyped-def]
-    """The utility charges of each dwelling of the households (``of_households``: the condition
-    on a household id column) in its latest month with charges (by ``on``) — with the range of
-    the dwellings' ids, as ``_part_conditions`` does for people (2.2 s → 0.9 s a partition)."""
-    housing_of_part = select(Housing.id).where(of_households(Housing.household_id))
-    low, high = session.execute(
+    low_dwelling, high_dwelling = session.execute(
         select(func.min(Housing.id), func.max(Housing.id)).where(of_households(Housing.household_id))
     ).one()
-    in_range = [] if low is None else [UtilityCharge.housing_id.between(low, high)]
+
+    def dwellings_in_range(column):  # type: ignore[no-untyped-def]
+        return [] if low_dwelling is None else [column.between(low_dwelling, high_dwelling)]
+
+    return of_people, of_households, dwellings_in_range
+
+
+def _charges_query(of_households, dwellings_in_range, on: date):  # type: ignore[no-untyped-def]
+    """The utility charges of each dwelling of the households (``of_households``: the condition
+    on a household id column) in its latest month with charges (by ``on``), within the range of
+    the dwellings' ids (``_part_conditions``)."""
+    housing_of_part = select(Housing.id).where(of_households(Housing.household_id))
+    in_range = dwellings_in_range(UtilityCharge.housing_id)
     last_month = (
         select(UtilityCharge.housing_id, func.max(UtilityCharge.month).label("month"))
         .where(*in_range, UtilityCharge.housing_id.in_(housing_of_part), UtilityCharge.month <= Month.of(on).start)

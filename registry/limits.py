@@ -44,10 +44,7 @@ def take_lease(
     before it ended, and no longer counts."""
     moment = moment_or_now(now)
     session.execute(delete(RunLease).where(RunLease.kind == kind, RunLease.started_at <= moment - stale_after))
-    going = session.execute(
-        select(func.count()).select_from(RunLease).where(RunLease.kind == kind, RunLease.user_id == user_id)
-    ).scalar_one()
-    if going >= limit:
+    if leases_of(session, kind, user_id) >= limit:
         return None
     lease = RunLease(kind=kind, user_id=user_id, started_at=moment)
     session.add(lease)

@@ -8,7 +8,7 @@ from registry.second_factor import CHALLENGE_FOR, LoginExpired, challenge_of, co
 from registry.staff import LoginError, authenticate, end_session, start_session
 from registry.totp import grouped, provisioning_uri
 from webapp.database import db
-from webapp.security import clear_session_cookie, current_actor, login_allowed, set_session_cookie
+from webapp.security import clear_private_cookie, current_actor, login_allowed, set_private_cookie
 
 bp = Blueprint("auth", __name__)
 
@@ -61,7 +61,8 @@ def login():  # type: ignore[no-untyped-def]
         else:
             if user.role in current_app.config["SECOND_FACTOR_ROLES"]:
                 response = redirect(url_for("auth.code", next=target) if target else url_for("auth.code"))
-                _set_challenge_cookie(response, start_challenge(session, user))
+                token = start_challenge(session, user)
+                set_private_cookie(response, "CHALLENGE_COOKIE", token, "Strict", int(CHALLENGE_FOR.total_seconds()))
                 return response
             return _logged_in(session, user, target)
     return render_template("auth/login.html", errors=errors, login=login_name, next=target), 400
@@ -73,24 +74,8 @@ def _logged_in(session, user, target: str | None):  # type: ignore[no-untyped-de
     if old:
         end_session(session, old)
     response = redirect(target or url_for("auth.home"))
-    set_session_cookie(response, start_session(session, user))
+    set_private_cookie(response, "SESSION_COOKIE", start_session(session, user))
     return response
-
-
-def _set_challenge_cookie(response, token: str) -> None:  # type: ignore[no-untyped-def]
-    response.set_cookie(
-        current_app.config["CHALLENGE_COOKIE"],
-        token,
-        max_age=int(CHALLENGE_FOR.total_seconds()),
-        httponly=True,
-        secure=current_app.config["COOKIE_SECURE"],
-        samesite="Strict",
-        path="/",
-    )
-
-
-def _clear_challenge_cookie(response) -> None:  # type: ignore[no-untyped-def]
-    response.delete_cookie(current_app.config["CHALLENGE_COOKIE"], path="/", secure=current_app.config["COOKIE_SECURE"])
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
@@ -104,7 +89,7 @@ def code():  # type: ignore[no-untyped-def]
     if challenge is None:
         session.commit()  # an expired waiting login is gone
         response = redirect(url_for("auth.login", next=target) if target else url_for("auth.login"))
-        _clear_challenge_cookie(response)
+        clear_private_cookie(response, "CHALLENGE_COOKIE")
         return response
     errors = []
     if request.method == "POST":
@@ -118,14 +103,14 @@ def code():  # type: ignore[no-untyped-def]
                 session.commit()  # the failure counter, the lockout and the journal stay
                 page = render_template("auth/login.html", errors=[("login", str(exc))], login="", next=target)
                 response = make_response(page, 400)
-                _clear_challenge_cookie(response)
+                clear_private_cookie(response, "CHALLENGE_COOKIE")
                 return response
             except LoginError as exc:
                 session.commit()
                 errors.append(("code", str(exc)))
             else:
                 response = _logged_in(session, user, target)
-                _clear_challenge_cookie(response)
+                clear_private_cookie(response, "CHALLENGE_COOKIE")
                 return response
     page = render_template(
         "auth/code.html",
@@ -144,5 +129,5 @@ def logout():  # type: ignore[no-untyped-def]
     if token:
         end_session(db(), token)
     response = redirect(url_for("auth.login"))
-    clear_session_cookie(response)
+    clear_private_cookie(response, "SESSION_COOKIE")
     return response

@@ -102,30 +102,26 @@ def init_app(app: Flask) -> None:
         if not request.path.startswith("/static/"):
             headers["Cache-Control"] = "no-store"
         if g.get("set_csrf_cookie"):
-            response.set_cookie(
-                app.config["CSRF_COOKIE"],
-                g.csrf_seed,
-                httponly=True,
-                secure=app.config["COOKIE_SECURE"],
-                samesite="Strict",
-                path="/",
-            )
+            set_private_cookie(response, "CSRF_COOKIE", g.csrf_seed, samesite="Strict")
         return response
 
 
-def set_session_cookie(response, token: str) -> None:  # type: ignore[no-untyped-def]
+def set_private_cookie(response, name: str, token: str, samesite: str = "Lax", max_age: int | None = None) -> None:  # type: ignore[no-untyped-def]
+    """A cookie of this site only, never read by scripts: ``name`` is the config key of its name
+    (``SESSION_COOKIE``, ``CSRF_COOKIE``, ``CHALLENGE_COOKIE``: ``__Host-`` names outside the demo)."""
     response.set_cookie(
-        current_app.config["SESSION_COOKIE"],
+        current_app.config[name],
         token,
+        max_age=max_age,
         httponly=True,
         secure=current_app.config["COOKIE_SECURE"],
-        samesite="Lax",
+        samesite=samesite,
         path="/",
     )
 
 
-def clear_session_cookie(response) -> None:  # type: ignore[no-untyped-def]
-    response.delete_cookie(current_app.config["SESSION_COOKIE"], path="/", secure=current_app.config["COOKIE_SECURE"])
+def clear_private_cookie(response, name: str) -> None:  # type: ignore[no-untyped-def]
+    response.delete_cookie(current_app.config[name], path="/", secure=current_app.config["COOKIE_SECURE"])
 
 
 def login_allowed() -> bool:
@@ -159,9 +155,9 @@ def actor_required(permission: str | None = None) -> Callable[[Callable[..., Any
 __all__ = [
     "TooManyRequests",
     "actor_required",
-    "clear_session_cookie",
+    "clear_private_cookie",
     "csrf_token",
     "current_actor",
     "login_allowed",
-    "set_session_cookie",
+    "set_private_cookie",
 ]

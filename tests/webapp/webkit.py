@@ -6,6 +6,7 @@ Smirnova household in Tolyatti, plus one account per role (the demo accounts: th
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -19,7 +20,7 @@ from registry.migrate import upgrade
 from registry.models import Application, Declaration, Income, User
 from registry.people import NewPerson, create_household, register_person, sync_reference
 from registry.staff import DEMO_PASSWORD, seed_demo_accounts
-from registry.totp import code_at, step_of
+from registry.totp import STEP_SECONDS, code_at, step_of
 from tests.db.registerkit import family
 
 SAMARA, TOLYATTI = "36701000", "36740000"
@@ -111,8 +112,16 @@ def current_code(client, name: str) -> str:  # type: ignore[no-untyped-def]
 
 
 def authenticator_code(engine, name: str, shown: str | None) -> str:  # type: ignore[no-untyped-def]
-    """``current_code`` from the secret a code page shows (setting up), else from the database."""
+    """``current_code`` from the secret a code page shows (setting up), else from the database.
+
+    A code counts for its own 30 seconds only: one made in a step's last seconds could reach the
+    server in the next and be refused. Then this waits for the next step first, so that no test
+    depends on where in a step it happens to run (an assertion on the outcome, never on time)."""
     now = datetime.now(UTC)
+    left = STEP_SECONDS - now.timestamp() % STEP_SECONDS
+    if left < 5:
+        time.sleep(left + 0.05)
+        now = datetime.now(UTC)
     if shown:
         return code_at(shown.replace(" ", ""), step_of(now))
     with transaction(engine) as session:
