@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -361,12 +362,29 @@ def end_user_sessions(session: Session, actor: Actor, user_id: int, now: datetim
 
 # -- API tokens -------------------------------------------------------------------------------
 
+API_REFUSED_FOR_SECOND_FACTOR = (
+    "Эта роль входит в систему со вторым фактором, а токен API — один фактор: токен ей не выдается. "
+    "Заведите для внешней системы отдельную учетную запись с ролью без второго фактора."
+)
 
-def issue_token(session: Session, actor: Actor, user_id: int, name: str, now: datetime | None = None) -> str:
-    """A new API token for a user (shown once; only its hash is kept)."""
+
+def issue_token(
+    session: Session,
+    actor: Actor,
+    user_id: int,
+    name: str,
+    second_factor_roles: Collection[str],
+    now: datetime | None = None,
+) -> str:
+    """A new API token for a user (shown once; only its hash is kept). Not for a user whose role
+    logs in with a second factor: a token is one factor, and it would act with the role's rights
+    without the second — a machine client gets an account of its own, with a role that needs none."""
     require(actor, "users.manage")
-    if session.get(User, user_id) is None:
+    user = session.get(User, user_id)
+    if user is None:
         raise NotFoundError("пользователь не найден")
+    if user.role in second_factor_roles:
+        raise RegisterError([("name", API_REFUSED_FOR_SECOND_FACTOR)])
     if not name.strip():
         raise RegisterError([("name", "назовите токен: для какой системы он выдан")])
     token = "mera_" + secrets.token_urlsafe(32)
@@ -390,15 +408,16 @@ def tokens_of(session: Session, actor: Actor, user_id: int) -> list[ApiToken]:
     return list(session.execute(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)).scalars())
 
 
-def token_actor(session: Session, token: str) -> Actor | None:
-    """The actor of a live API token of an active user, or None."""
+def token_actor(session: Session, token: str, second_factor_roles: Collection[str]) -> Actor | None:
+    """The actor of a live API token of an active user, or None — None too when the user's role
+    now logs in with a second factor (a token issued before the role or the setting changed)."""
     if not token or len(token) > 200:
         return None
     record = session.execute(select(ApiToken).where(ApiToken.token_hash == digest(token))).scalar_one_or_none()
     if record is None or record.revoked_at is not None:
         return None
     user = session.get(User, record.user_id)
-    if user is None or not user.active:
+    if user is None or not user.active or user.role in second_factor_roles:
         return None
     return actor_of(session, user)
 

@@ -123,6 +123,7 @@ def _edit_page(user_id: int, errors: list[tuple[str, str]], form: dict[str, Any]
         tokens=tokens,
         is_self=actor is not None and actor.user_id == user.id,
         second_factor_roles=current_app.config["SECOND_FACTOR_ROLES"],
+        token_refused=staff.API_REFUSED_FOR_SECOND_FACTOR,
         **_choices(),
         **extra,
     )
@@ -173,7 +174,7 @@ def reset_user_second_factor(user_id: int):  # type: ignore[no-untyped-def]
 def issue_token(user_id: int):  # type: ignore[no-untyped-def]
     name = request.form.get("name", "").strip()[:100]
     try:
-        token = staff.issue_token(db(), current_actor(), user_id, name)
+        token = staff.issue_token(db(), current_actor(), user_id, name, current_app.config["SECOND_FACTOR_ROLES"])
     except RegisterError as exc:
         return _edit_page(user_id, exc.problems, token_name=name), 400
     # shown on this response only: the database keeps its hash

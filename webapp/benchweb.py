@@ -311,13 +311,14 @@ def _token_and_subject(url: str, login: str, period_end: date) -> tuple[str, int
     from registry.api_reads import household_head
     from registry.audit import acting_as
     from registry.db import make_engine, transaction
+    from registry.second_factor import SECOND_FACTOR_ROLES
     from registry.staff import actor_of, issue_token, tokens_of, user_by_login
 
     engine = make_engine(url)
     try:
         with acting_as("cli:bench-web"), transaction(engine) as session:
             user = user_by_login(session, login)
-            token = issue_token(session, SYSTEM, user.id, "mera bench web")
+            token = issue_token(session, SYSTEM, user.id, "mera bench web", SECOND_FACTOR_ROLES)
             token_id = tokens_of(session, SYSTEM, user.id)[-1].id  # the one just issued
             person_id = household_head(session, actor_of(session, user), SAMARA, period_end)
     finally:

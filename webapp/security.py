@@ -68,7 +68,7 @@ def init_app(app: Flask) -> None:
         if _is_api():
             header = request.headers.get("Authorization", "")
             if header.startswith("Bearer "):
-                g.actor = token_actor(db(), header[7:].strip())
+                g.actor = token_actor(db(), header[7:].strip(), app.config["SECOND_FACTOR_ROLES"])
         else:
             token = request.cookies.get(app.config["SESSION_COOKIE"])
             if token:

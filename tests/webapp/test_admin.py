@@ -10,6 +10,7 @@ import time
 from sqlalchemy import select
 
 from registry.models import User, UserScope
+from registry.second_factor import SECOND_FACTOR_ROLES
 from registry.staff import token_actor
 from tests.webapp.webkit import PASSWORD, SAMARA, TOLYATTI, csrf_of, login
 
@@ -199,7 +200,7 @@ def test_a_token_is_shown_once_authenticates_and_can_be_revoked(app, client):
     assert issued.status_code == 200
     token = re.search(r'value="(mera_[A-Za-z0-9_-]+)"', issued.get_data(as_text=True)).group(1)
     with app.test_request_context():
-        actor = token_actor(db(), token)
+        actor = token_actor(db(), token, SECOND_FACTOR_ROLES)
         assert actor is not None and actor.login == name and actor.municipalities == frozenset({SAMARA})
     page = client.get(f"/admin/users/{user.id}").get_data(as_text=True)
     assert token not in page and "Портал" in page  # never shown again
@@ -208,8 +209,18 @@ def test_a_token_is_shown_once_authenticates_and_can_be_revoked(app, client):
     revoked = client.post(f"/admin/tokens/{token_id}/revoke", data={"csrf_token": csrf_of(client), "user_id": user.id})
     assert revoked.status_code == 303 and revoked.headers["Location"].endswith(f"/admin/users/{user.id}?done=revoked")
     with app.test_request_context():
-        assert token_actor(db(), token) is None
+        assert token_actor(db(), token, SECOND_FACTOR_ROLES) is None
     assert "отозван" in client.get(revoked.headers["Location"]).get_data(as_text=True)
+
+
+def test_no_token_form_for_a_role_with_a_second_factor(app, client):
+    login(client, "admin")
+    pay, _scope = stored_user(app, "pay")
+    page = client.get(f"/admin/users/{pay.id}").get_data(as_text=True)
+    assert "токен API — один фактор" in page and f'action="/admin/users/{pay.id}/tokens"' not in page
+    refused = client.post(f"/admin/users/{pay.id}/tokens", data={"csrf_token": csrf_of(client), "name": "Портал"})
+    assert refused.status_code == 400 and "mera_" not in refused.get_data(as_text=True)
+    assert "токен API — один фактор" in refused.get_data(as_text=True)
 
 
 def test_the_administrator_cannot_disable_themself(app, client):

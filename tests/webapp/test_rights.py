@@ -19,6 +19,7 @@ from measures.decisions import decide
 from registry.access import SYSTEM
 from registry.casework import calculate
 from registry.models import User
+from registry.second_factor import SECOND_FACTOR_ROLES
 from registry.staff import actor_of, issue_token
 from tests.webapp.webkit import TOLYATTI_SNILS, csrf_of, login
 
@@ -94,7 +95,7 @@ def objects(app, web_database):  # type: ignore[no-untyped-def]
         admin = session.execute(select(User).where(User.login == "admin")).scalar_one()
         found["user"] = admin.id
         samara = session.execute(select(User).where(User.login == "samara")).scalar_one()
-        found["token"] = issue_token(session, SYSTEM, samara.id, "проверка прав")
+        found["token"] = issue_token(session, SYSTEM, samara.id, "проверка прав", SECOND_FACTOR_ROLES)
         session.commit()
     return found
 
