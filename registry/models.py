@@ -75,6 +75,7 @@ class Person(Base):
     __table_args__ = (
         CheckConstraint("sex in ('M', 'F')", name="sex"),
         Index("ix_persons_name_birth", "last_name", "first_name", "birth_date"),
+        Index("ix_persons_birth_date", "birth_date"),  # searched by alone
     )
 
 
