@@ -18,7 +18,6 @@ from engine import Month
 from registry.access import Actor, require
 from registry.casework import journal_read, person_for
 from registry.identifiers import full_name, mask_snils, normalize_snils, validate_snils
-from registry.importing.records import UTILITY_SERVICES
 from registry.models import (
     Application,
     Assignment,
@@ -34,7 +33,7 @@ from registry.models import (
     UtilityCharge,
 )
 from registry.people import RegisterError
-from registry.reference import DOCUMENT_KINDS, ENTITLEMENT_CATEGORIES, INCOME_KINDS
+from registry.reference import DOCUMENT_KINDS, ENTITLEMENT_CATEGORIES, INCOME_KINDS, UTILITY_SERVICES
 from registry.snapshots import ROLE_ORDER, valid_on
 
 SEARCH_LIMIT = 50

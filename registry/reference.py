@@ -1051,6 +1051,28 @@ INCOME_KINDS: dict[str, IncomeKind] = {
 }
 
 
+# Housing: the right to live in a dwelling, and the utility services a housing measure counts.
+# Code → (title, other spellings an import file may use).
+OWNERSHIP = {
+    "own": ("собственность", "собственник", "в собственности"),
+    "social_rent": ("социальный наем", "социальный найм", "соцнайм"),
+    "private_rent": ("коммерческий наем", "коммерческий найм", "аренда", "частный наем"),
+    "cooperative": ("кооператив", "член жилищного кооператива", "ЖСК"),
+    "service": ("служебное", "служебное жилье"),
+}
+UTILITY_SERVICES = {  # the service codes the housing rules read (rules/measures/*/housing_*, *utilities*)
+    "maintenance": ("содержание жилья", "содержание и ремонт", "содержание жилого помещения"),
+    "capital_repair": ("капитальный ремонт", "взнос на капитальный ремонт", "капремонт"),
+    "heating": ("отопление",),
+    "cold_water": ("холодное водоснабжение", "ХВС"),
+    "hot_water": ("горячее водоснабжение", "ГВС"),
+    "sewerage": ("водоотведение", "канализация"),
+    "electricity": ("электроснабжение", "электроэнергия"),
+    "gas": ("газоснабжение", "газ"),
+    "solid_waste": ("обращение с ТКО", "вывоз ТКО", "вывоз мусора"),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class NoIncomeReason:
     """An objective reason for having no income in a period, and the document that proves it."""

@@ -17,7 +17,7 @@ from typing import Any
 from registry.importing import values as v
 from registry.importing.files import ImportFileError
 from registry.importing.values import ValueProblem, fold
-from registry.reference import DOCUMENT_KINDS, ENTITLEMENT_CATEGORIES, INCOME_KINDS
+from registry.reference import DOCUMENT_KINDS, ENTITLEMENT_CATEGORIES, INCOME_KINDS, OWNERSHIP, UTILITY_SERVICES
 
 _sex = v.choice({"M": ("М", "муж", "мужской", "male"), "F": ("Ж", "жен", "женский", "female")}, "пол (М или Ж)")
 _role = v.choice(
@@ -30,24 +30,6 @@ _role = v.choice(
     "роль в семье",
 )
 _flag = v.choice({"yes": ("да", "есть", "true", "1"), "no": ("нет", "false", "0")}, "ответ (да или нет)")
-OWNERSHIP = {
-    "own": ("собственность", "собственник", "в собственности"),
-    "social_rent": ("социальный наем", "социальный найм", "соцнайм"),
-    "private_rent": ("коммерческий наем", "коммерческий найм", "аренда", "частный наем"),
-    "cooperative": ("кооператив", "член жилищного кооператива", "ЖСК"),
-    "service": ("служебное", "служебное жилье"),
-}
-UTILITY_SERVICES = {  # the service codes the housing rules read (rules/measures/federal/housing_*)
-    "maintenance": ("содержание жилья", "содержание и ремонт", "содержание жилого помещения"),
-    "capital_repair": ("капитальный ремонт", "взнос на капитальный ремонт", "капремонт"),
-    "heating": ("отопление",),
-    "cold_water": ("холодное водоснабжение", "ХВС"),
-    "hot_water": ("горячее водоснабжение", "ГВС"),
-    "sewerage": ("водоотведение", "канализация"),
-    "electricity": ("электроснабжение", "электроэнергия"),
-    "gas": ("газоснабжение", "газ"),
-    "solid_waste": ("обращение с ТКО", "вывоз ТКО", "вывоз мусора"),
-}
 
 
 def _has_debts(raw: Any) -> bool:
@@ -329,8 +311,6 @@ def cell_of(columns: Columns, record: Record, code: str) -> str:
 
 __all__ = [
     "KINDS",
-    "OWNERSHIP",
-    "UTILITY_SERVICES",
     "Columns",
     "Field",
     "Record",
