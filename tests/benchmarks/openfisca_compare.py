@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import sys
 import time
 from dataclasses import dataclass
@@ -379,6 +380,50 @@ def run_mera(ruleset: RuleSet, population: Population, threads: int = 1) -> tupl
     return dict(zip(codes, totals, strict=True)), time.perf_counter() - started
 
 
+_FORKED: tuple[RuleSet, Population] | None = None  # what the forked workers of run_mera_processes read
+
+
+def _part(population: Population, first: int, end: int) -> Population:
+    """The households ``first`` .. ``end - 1`` and their members (persons lie sorted by household)."""
+    persons = slice(*np.searchsorted(population.household, [first, end]))
+    return Population(
+        population.household[persons] - first,
+        population.role[persons],
+        population.sex[persons],
+        population.birth[persons],
+        population.veteran[persons],
+        population.wages[persons],
+        population.housing_cost[first:end],
+    )
+
+
+def _part_totals(bounds: tuple[int, int]) -> dict[str, tuple[int, int]]:
+    assert _FORKED is not None
+    ruleset, population = _FORKED
+    totals, _seconds = run_mera(ruleset, _part(population, *bounds))
+    return totals
+
+
+def run_mera_processes(
+    ruleset: RuleSet, population: Population, processes: int
+) -> tuple[dict[str, tuple[int, int]], float]:
+    """As ``run_mera``, the households split in ``processes`` consecutive parts, each evaluated by
+    a process of its own (forked: the compiled rule set and the population are inherited, not
+    sent) — what ``mera recalc --engine processes`` does with the register's partitions. The
+    seconds include starting the processes and adding up their totals."""
+    global _FORKED
+    started = time.perf_counter()
+    _FORKED = (ruleset, population)
+    edges = np.linspace(0, population.households, processes + 1).astype(int)
+    try:
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            parts = pool.map(_part_totals, list(zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True)))
+    finally:
+        _FORKED = None
+    totals = {code: (sum(part[code][0] for part in parts), sum(part[code][1] for part in parts)) for code in parts[0]}
+    return totals, time.perf_counter() - started
+
+
 def _recipients_and_total(result: pd.DataFrame) -> tuple[int, int]:
     eligible = result["status"].cat.codes.to_numpy() == STATUS_TYPE.categories.get_loc("eligible")
     return int(eligible.sum()), int(result["amount"].sum())  # amounts are set exactly where eligible
@@ -536,14 +581,16 @@ def compare(mera: dict[str, tuple[int, int]], openfisca: dict[str, tuple[int, in
     return problems
 
 
-def run(persons: int, copies: int, seed: int = 2026, threads: int = 2, repeat: int = 1) -> dict[str, object]:
+def run(
+    persons: int, copies: int, seed: int = 2026, threads: int = 2, repeat: int = 1, processes: int = 1
+) -> dict[str, object]:
     """Both engines on one population; each timing is the best of ``repeat`` runs, the runs of
     the engines interleaved (the machine's noise then falls on both alike). Mera runs in one
-    thread, and with ``threads`` when more than one."""
+    thread, with ``threads`` when more than one, and in ``processes`` when more than one."""
     population = make_population(persons, seed)
     ruleset = mera_rules(copies)
     system = openfisca_system(copies)
-    seconds: dict[str, list[float]] = {"mera": [], "mera_threads": [], "openfisca": []}
+    seconds: dict[str, list[float]] = {"mera": [], "mera_threads": [], "mera_processes": [], "openfisca": []}
     for _ in range(repeat):
         mera_totals, elapsed = run_mera(ruleset, population)
         seconds["mera"].append(elapsed)
@@ -551,6 +598,10 @@ def run(persons: int, copies: int, seed: int = 2026, threads: int = 2, repeat: i
             threaded_totals, elapsed = run_mera(ruleset, population, threads)
             assert threaded_totals == mera_totals, "threads changed Mera's results"
             seconds["mera_threads"].append(elapsed)
+        if processes > 1:
+            parted_totals, elapsed = run_mera_processes(ruleset, population, processes)
+            assert parted_totals == mera_totals, "processes changed Mera's results"
+            seconds["mera_processes"].append(elapsed)
         openfisca_totals, elapsed = run_openfisca(system, population, copies)
         seconds["openfisca"].append(elapsed)
     mera_seconds, openfisca_seconds = min(seconds["mera"]), min(seconds["openfisca"])
@@ -569,6 +620,13 @@ def run(persons: int, copies: int, seed: int = 2026, threads: int = 2, repeat: i
             "seconds_mera_threads": round(threaded, 3),
             "openfisca_over_mera_threads": round(openfisca_seconds / threaded, 2),
         }
+    if processes > 1:
+        parted = min(seconds["mera_processes"])
+        figure |= {
+            "processes": processes,
+            "seconds_mera_processes": round(parted, 3),
+            "openfisca_over_mera_processes": round(openfisca_seconds / parted, 2),
+        }
     return figure | {
         "problems": compare(mera_totals, openfisca_totals),
         "mera_totals": mera_totals,
@@ -581,6 +639,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--persons", type=int, action="append", help="population sizes (default 10k, 100k, 500k)")
     parser.add_argument("--copies", type=int, action="append", help="copies of the three benefits (default 1 and 33)")
     parser.add_argument("--threads", type=int, default=2, help="Mera's threads in the second timing (1: none)")
+    parser.add_argument("--processes", type=int, default=2, help="Mera's processes in a third timing (1: none)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each engine; the best is reported")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--json", action="store_true")
@@ -590,7 +649,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     for copies in args.copies or [1, 33]:
         for persons in args.persons or [10_000, 100_000, 500_000]:
-            figure = run(persons, copies, args.seed, args.threads, args.repeat)
+            figure = run(persons, copies, args.seed, args.threads, args.repeat, args.processes)
             failed |= bool(figure["problems"])
             figures.append(figure)
             if not args.json:
@@ -600,6 +659,11 @@ def main(argv: list[str] | None = None) -> int:
                     if "threads" in figure
                     else ""
                 )
+                if "processes" in figure:
+                    threaded += (
+                        f", {figure['processes']} processes {figure['seconds_mera_processes']:>7.3f} s"
+                        f" (ratio {figure['openfisca_over_mera_processes']:>5.2f})"
+                    )
                 print(
                     f"{figure['benefits']:>4} benefits {persons:>8} persons:"
                     f" OpenFisca {figure['seconds_openfisca']:>7.3f} s;"

@@ -1,5 +1,6 @@
 """The OpenFisca comparison itself is checked: on a small population both engines give the same
-recipients and totals for every benefit and copy, and Mera's totals are whole kopecks."""
+recipients and totals for every benefit and copy, Mera's totals are whole kopecks, and Mera in
+processes (the households split in parts) gives the totals of Mera in one."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import openfisca_compare as compare
 
 
 def test_mera_and_openfisca_agree_on_a_small_population():
-    figure = compare.run(4000, copies=2, seed=11)
-    assert figure["problems"] == []
+    figure = compare.run(4000, copies=2, seed=11, processes=3)  # processes: the totals of parts add up
+    assert figure["problems"] == [] and figure["processes"] == 3
     mera, openfisca = figure["mera_totals"], figure["openfisca_totals"]
     assert sorted(mera) == sorted(openfisca) and len(mera) == 6
     for code, (recipients, total) in mera.items():
