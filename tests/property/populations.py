@@ -22,6 +22,17 @@ CATEGORIES = (
     "maternity_capital_received",
     "part_time_employment",
     "large_family",
+    "edv_other_ground_chosen",
+    "nsu_cash_medicines",
+    "nsu_cash_sanatorium",
+    "nsu_cash_travel",
+    "combat_veteran",
+    "war_disabled",
+    "wwii_participant",
+    "home_front_worker",
+    "rehabilitated",
+    "repression_victim",
+    "conscript_spouse",
 )
 INCOME_KINDS = ("wages", "pension", "sick_leave", "self_employment", "deposit_interest", "maternity_benefit", "stipend")
 REASONS = (
