@@ -10,13 +10,17 @@ The same seed always gives the same population. Distributions (a Samara-like reg
   with a 5 % chance of each month being unpaid; pensions of 14 000–32 000 roubles from the
   pension age (63 men, 58 women); a year or two of months, declared for everyone;
 * categories: pensioners from the pension age, 35 % of them labour veterans; disability for 6 %
-  of adults (group 1: 10 %, 2: 40 %, 3: 50 %) and 2 % of children; sole parents;
+  of adults (group 1: 10 %, 2: 40 %, 3: 50 %) and 2 % of children; sole parents; combat veterans
+  3 % of men 22–70; victims of political repression 2 % of people from 70, rehabilitated persons
+  0.5 % of the others from 80;
 * property declared by 85 % of households: one flat (26–95 m², half-and-half for couples in 40 %),
   a car for 45 % (2005–2025, 70–250 hp);
 * housing for every household: the flat's area, owned (85 %), socially rented (10 %) or privately
   rented (5 %), eight utility charges scaled by area and household size;
 * applications: the unified allowance for 30 % of families with children, the housing subsidy
-  for 12 % of households, the labour veterans' payment for 60 % of veterans, in the last month;
+  for 12 % of households, the labour veterans' payment for 60 % of veterans, the combat veterans'
+  ЕДВ for 70 % of them, the regional ЕДВ for 60 % of the repressed and rehabilitated, in the last
+  month;
 * municipalities of region 63: Самара 50 %, Тольятти 30 %, Сызрань 10 %, Новокуйбышевск 5 %,
   Жигулёвск 5 %.
 
@@ -306,11 +310,17 @@ def generate(
     veteran = pensioner & (rng.random(persons) < 0.35)
     disabled = np.where(child, rng.random(persons) < 0.02, rng.random(persons) < 0.06)
     sole_parent = is_applicant & ~couple[household_of] & has_children[household_of]
+    combat_veteran = male & (age >= 22) & (age <= 70) & (rng.random(persons) < 0.03)
+    repression_victim = (age >= 70) & (rng.random(persons) < 0.02)
+    rehabilitated = (age >= 80) & ~repression_victim & (rng.random(persons) < 0.005)
     category_rows = []
     for mask, code, since_years in (
         (pensioner, "pensioner", age - pension_age),
         (veteran, "labour_veteran", None),
         (sole_parent, "sole_parent", None),
+        (combat_veteran, "combat_veteran", None),
+        (repression_victim, "repression_victim", None),
+        (rehabilitated, "rehabilitated", None),
     ):
         where = np.flatnonzero(mask)
         if since_years is None:
@@ -504,17 +514,22 @@ def generate(
             }
         ),
     ]
-    veteran_rows = np.flatnonzero(veteran & (rng.random(persons) < 0.60))
-    frames.append(
-        pd.DataFrame(
-            {
-                "household_id": household_ids[household_of[veteran_rows]],
-                "person_id": person_ids[veteran_rows],
-                "measure": "samara_edv_labour_veteran",
-                "submitted_on": submitted[household_of[veteran_rows]],
-            }
+    for holders, share, measure in (
+        (veteran, 0.60, "samara_edv_labour_veteran"),
+        (combat_veteran, 0.70, "edv_combat_veteran"),
+        (repression_victim | rehabilitated, 0.60, "samara_edv_home_front_workers"),
+    ):
+        rows = np.flatnonzero(holders & (rng.random(persons) < share))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "household_id": household_ids[household_of[rows]],
+                    "person_id": person_ids[rows],
+                    "measure": measure,
+                    "submitted_on": submitted[household_of[rows]],
+                }
+            )
         )
-    )
     applications = pd.concat(frames, ignore_index=True)
     applications.insert(0, "id", np.arange(len(applications)) + ids.get("applications", 1))
     applications["status"] = "registered"
