@@ -613,20 +613,14 @@ def run(
         "seconds_openfisca": round(openfisca_seconds, 3),
         "openfisca_over_mera": round(openfisca_seconds / mera_seconds, 2),
     }
-    if threads > 1:
-        threaded = min(seconds["mera_threads"])
-        figure |= {
-            "threads": threads,
-            "seconds_mera_threads": round(threaded, 3),
-            "openfisca_over_mera_threads": round(openfisca_seconds / threaded, 2),
-        }
-    if processes > 1:
-        parted = min(seconds["mera_processes"])
-        figure |= {
-            "processes": processes,
-            "seconds_mera_processes": round(parted, 3),
-            "openfisca_over_mera_processes": round(openfisca_seconds / parted, 2),
-        }
+    for way, count in (("threads", threads), ("processes", processes)):
+        if count > 1:
+            best = min(seconds[f"mera_{way}"])
+            figure |= {
+                way: count,
+                f"seconds_mera_{way}": round(best, 3),
+                f"openfisca_over_mera_{way}": round(openfisca_seconds / best, 2),
+            }
     return figure | {
         "problems": compare(mera_totals, openfisca_totals),
         "mera_totals": mera_totals,
@@ -653,17 +647,12 @@ def main(argv: list[str] | None = None) -> int:
             failed |= bool(figure["problems"])
             figures.append(figure)
             if not args.json:
-                threaded = (
-                    f", {figure['threads']} threads {figure['seconds_mera_threads']:>7.3f} s"
-                    f" (ratio {figure['openfisca_over_mera_threads']:>5.2f})"
-                    if "threads" in figure
-                    else ""
+                threaded = "".join(
+                    f", {figure[way]} {way} {figure[f'seconds_mera_{way}']:>7.3f} s"
+                    f" (ratio {figure[f'openfisca_over_mera_{way}']:>5.2f})"
+                    for way in ("threads", "processes")
+                    if way in figure
                 )
-                if "processes" in figure:
-                    threaded += (
-                        f", {figure['processes']} processes {figure['seconds_mera_processes']:>7.3f} s"
-                        f" (ratio {figure['openfisca_over_mera_processes']:>5.2f})"
-                    )
                 print(
                     f"{figure['benefits']:>4} benefits {persons:>8} persons:"
                     f" OpenFisca {figure['seconds_openfisca']:>7.3f} s;"
