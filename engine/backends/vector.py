@@ -450,6 +450,10 @@ def _binop(node: ast.BinOp, loops: frozenset[str]) -> Compiled:
 
 
 def _boolop(node: ast.BoolOp, loops: frozenset[str]) -> Compiled:
+    """``and``/``or`` as the scalar backend reads them, left to right: an operand counts only for
+    the rows the operands before it left undecided (its errors and unknowns elsewhere are
+    ignored). At the subjects' level an operand is evaluated for those rows alone once they are
+    at most half of them (``cheap_test and costly_test``: the costly one for the few rows left)."""
     values = [compile_expr(value, loops) for value in node.values]
     decisive = node.op == "or"
 
@@ -458,8 +462,14 @@ def _boolop(node: ast.BoolOp, loops: frozenset[str]) -> Compiled:
         decided = ctx.zeros()
         unknown = ctx.zeros()
         err = ctx.zeros()
-        for compiled in values:
-            value = compiled(ctx)
+        for position, compiled in enumerate(values):
+            if position and ctx.depth == 0 and not active.all():
+                rows = np.flatnonzero(active)
+                if len(rows) == 0:
+                    break  # every row decided: the operands left count for none
+                value = _on_rows(compiled, ctx, rows) if 2 * len(rows) <= ctx.n else compiled(ctx)
+            else:
+                value = compiled(ctx)
             err |= active & value.err
             active &= ~value.err
             settles = active & value.known & (value.v == decisive)  # type: ignore[attr-defined]
@@ -470,6 +480,16 @@ def _boolop(node: ast.BoolOp, loops: frozenset[str]) -> Compiled:
         return Bools(known, err, decided if decisive else ~decided)
 
     return run
+
+
+def _on_rows(compiled: Compiled, ctx: VectorContext, rows: np.ndarray) -> Bools:
+    """A condition evaluated for some of the subjects (``rows``), as a column of every subject:
+    the other rows read as known and false, and the caller ignores them."""
+    part = compiled(ctx.narrowed(rows))
+    assert isinstance(part, Bools)
+    value, known, err = ctx.zeros(), ctx.ones(), ctx.zeros()
+    value[rows], known[rows], err[rows] = part.v, part.known, part.err
+    return Bools(known, err, value)
 
 
 def compare_values(op: str, a: Vec, b: Vec) -> Bools:

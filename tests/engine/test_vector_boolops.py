@@ -1,0 +1,77 @@
+"""``and``/``or`` in the vector backend evaluate an operand only for the rows the operands before
+it left undecided once those are few — with the scalar backend's results: an error or an unknown
+in a later operand counts only where that operand is reached."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+
+from engine import evaluate
+from engine.backends import vector
+from engine.batch import evaluate_frames
+from engine.frames import from_snapshots
+from tests.engine.rulekit import household, measure, ruleset
+
+MEMBERS = [
+    # the applicant (a woman of 30 on 31.03.2026), three men of 40, 50 and 60, a boy of 10
+    {"id": "p1", "role": "applicant", "birth_date": "1996-01-10", "sex": "F"},
+    {"id": "p2", "role": "spouse", "birth_date": "1986-01-10", "sex": "M"},
+    {"id": "p3", "role": "other", "birth_date": "1976-01-10", "sex": "M"},
+    {"id": "p4", "role": "other", "birth_date": "1966-01-10", "sex": "M"},
+    {"id": "p5", "role": "child", "birth_date": "2016-01-10", "sex": "M"},
+]
+
+
+def _outcomes(condition: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Per member: the status in the scalar backend and in the vector backend."""
+    rules = ruleset(
+        measure(
+            "test_boolops",
+            f"""\
+            eligibility: >-
+              {condition}
+            amount: 100
+            rounding: kopeck_half_up
+            schedule: {{start: application_month}}
+            """,
+            entity="person",
+        )
+    )
+    snapshot = household(members=MEMBERS)
+    scalar = {
+        member["id"]: evaluate(rules, snapshot, "test_boolops", "2026-03", person=member["id"], trace=False).status
+        for member in MEMBERS
+    }
+    frame = evaluate_frames(rules, from_snapshots([snapshot]), "test_boolops", "2026-03")
+    vectorised = dict(zip([member["id"] for member in MEMBERS], frame["status"].astype(str), strict=True))
+    return scalar, vectorised
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        # the division by zero only for the woman of 30, the one row the first operand leaves open
+        (
+            "person.sex == 'F' and 1 / (age(period.end) - 30) > 0",
+            {"p1": "error", "p2": "ineligible", "p3": "ineligible", "p4": "ineligible", "p5": "ineligible"},
+        ),
+        # ... and never reached where the first operand already decided
+        (
+            "person.sex == 'M' or 1 / (age(period.end) - 30) > 0",
+            {"p1": "error", "p2": "eligible", "p3": "eligible", "p4": "eligible", "p5": "eligible"},
+        ),
+        # an operand reached by some rows only, true for some of them
+        (
+            "age(period.end) >= 40 and age(period.end) < 60 and person.sex == 'M'",
+            {"p1": "ineligible", "p2": "eligible", "p3": "eligible", "p4": "ineligible", "p5": "ineligible"},
+        ),
+    ],
+)
+def test_later_operands_count_only_where_they_are_reached(condition, expected):
+    with mock.patch.object(vector, "_on_rows", wraps=vector._on_rows) as narrowed:
+        scalar, vectorised = _outcomes(condition)
+    assert scalar == expected
+    assert vectorised == expected
+    assert narrowed.called  # the few rows left were evaluated alone
