@@ -21,12 +21,15 @@ incomes by kind and month ``--months`` months (default 24) up to 2026-02: wages 
                           working-age adults (log-normal around 42 000 ₽, σ 0.55, 5 % of
                           months unpaid), pensions 14 000–32 000 ₽ from the pension age
 categories, disability    pensioners, 35 % of them labour veterans; disability for 6 % of
-                          adults (groups 1/2/3: 10/40/50 %) and 2 % of children; sole parents
+                          adults (groups 1/2/3: 10/40/50 %) and 2 % of children; sole parents;
+                          combat veterans (3 % of men 22–70); victims of political repression
+                          (2 % from 70) and rehabilitated persons (0.5 % from 80)
 property                  declared by 85 % of households: a flat of 26–95 m², a car for 45 %
 housing and utilities     every household: area, owned 85 % / social rent 10 % / private
                           rent 5 %, eight utility charges scaled by area and household size
 applications              unified allowance (30 % of families with children), housing subsidy
-                          (12 % of households), labour veterans' payment (60 % of veterans)
+                          (12 % of households), labour veterans' payment (60 % of veterans),
+                          combat veterans' ЕДВ (70 %), the repressed and rehabilitated's (60 %)
 ========================  ===================================================================
 """
 
