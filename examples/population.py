@@ -29,7 +29,9 @@ housing and utilities     every household: area, owned 85 % / social rent 10 % /
                           rent 5 %, eight utility charges scaled by area and household size
 applications              unified allowance (30 % of families with children), housing subsidy
                           (12 % of households), labour veterans' payment (60 % of veterans),
-                          combat veterans' ЕДВ (70 %), the repressed and rehabilitated's (60 %)
+                          combat veterans' ЕДВ (70 %), the repressed and rehabilitated's (60 %),
+                          the compensation of housing costs (70 % of the households with a
+                          disabled member, 70 % of those with a combat veteran)
 ========================  ===================================================================
 """
 

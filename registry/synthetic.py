@@ -19,8 +19,9 @@ The same seed always gives the same population. Distributions (a Samara-like reg
   rented (5 %), eight utility charges scaled by area and household size;
 * applications: the unified allowance for 30 % of families with children, the housing subsidy
   for 12 % of households, the labour veterans' payment for 60 % of veterans, the combat veterans'
-  ЕДВ for 70 % of them, the regional ЕДВ for 60 % of the repressed and rehabilitated, in the last
-  month;
+  ЕДВ for 70 % of them, the regional ЕДВ for 60 % of the repressed and rehabilitated, the
+  compensation of housing costs for 70 % of the households with a disabled member and of those
+  with a combat veteran, in the last month;
 * municipalities of region 63: Самара 50 %, Тольятти 30 %, Сызрань 10 %, Новокуйбышевск 5 %,
   Жигулёвск 5 %.
 
@@ -527,6 +528,23 @@ def generate(
                     "person_id": person_ids[rows],
                     "measure": measure,
                     "submitted_on": submitted[household_of[rows]],
+                }
+            )
+        )
+    for holders, share, measure in (  # household measures: one application by the applicant
+        (disabled, 0.70, "disabled_utilities_compensation"),
+        (combat_veteran, 0.70, "combat_veteran_utilities_compensation"),
+    ):
+        chosen = np.zeros(households, dtype=bool)
+        chosen[household_of[holders]] = True
+        chosen &= rng.random(households) < share
+        frames.append(
+            pd.DataFrame(
+                {
+                    "household_id": household_ids[chosen],
+                    "person_id": person_ids[applicant_rows][chosen],
+                    "measure": measure,
+                    "submitted_on": submitted[chosen],
                 }
             )
         )
