@@ -214,10 +214,18 @@ def test_a_token_is_shown_once_authenticates_and_can_be_revoked(app, client):
 
 
 def test_no_token_form_for_a_role_with_a_second_factor(app, client):
+    from registry.access import SYSTEM
+    from registry.staff import issue_token
+    from webapp.database import db
+
     login(client, "admin")
     pay, _scope = stored_user(app, "pay")
+    with app.test_request_context():  # a token issued while the role needed no second factor
+        issue_token(db(), SYSTEM, pay.id, "до настройки", frozenset())
+        db().commit()
     page = client.get(f"/admin/users/{pay.id}").get_data(as_text=True)
     assert "токен API — один фактор" in page and f'action="/admin/users/{pay.id}/tokens"' not in page
+    assert "до настройки" in page and "не действует: роль входит со вторым фактором" in page  # not «действует»
     refused = client.post(f"/admin/users/{pay.id}/tokens", data={"csrf_token": csrf_of(client), "name": "Портал"})
     assert refused.status_code == 400 and "mera_" not in refused.get_data(as_text=True)
     assert "токен API — один фактор" in refused.get_data(as_text=True)
