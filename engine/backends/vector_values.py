@@ -20,7 +20,7 @@ import numpy as np
 
 from engine.arithmetic import PLACES
 from engine.backends.branchless import choose
-from engine.backends.wide import mul_round_half_even
+from engine.backends.wide import div_shifted_round_half_even, mul_round_half_even
 
 INT64_SAFE = 2**62
 
@@ -268,12 +268,16 @@ def mul(a: Num, b: Num) -> Num:
 def div(a: Num, b: Num) -> Num:
     """The exact quotient rounded half-even to ten places; rows dividing by zero are errors."""
     shift = PLACES - a.scale + b.scale  # a/b at scale PLACES = a_m * 10**shift / b_m
+    known = both(a.known, b.known)
+    err = either(a.err, b.err)
+    if shift > 0 and a.m.dtype != object and b.m.dtype != object and _max_abs(a.m) * 10**shift >= INT64_SAFE:
+        quotient, zero = _long_divided(a.m, b.m, shift)  # a × 10**shift overflows int64, the quotient rarely
+        if quotient is not None:
+            return Num(known, err if zero is None else either(err, both(zero, known)), quotient, PLACES)
     numerator = rescale(a.m, 10**shift) if shift >= 0 else a.m
     denominator = rescale(b.m, 10 ** (-shift)) if shift < 0 else b.m
     if numerator.dtype == object or denominator.dtype == object:
         numerator, denominator = _wide(numerator), _wide(denominator)
-    known = both(a.known, b.known)
-    err = either(a.err, b.err)
     divisor = single(denominator)
     if divisor is None:
         zero = denominator == 0
@@ -283,6 +287,22 @@ def div(a: Num, b: Num) -> Num:
         err = either(err, known)
     quotient = vdiv_round(numerator, denominator, "half_even")
     return Num(known, err, _narrow(quotient), PLACES)
+
+
+def _long_divided(
+    numerator: np.ndarray, denominator: np.ndarray, shift: int
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """``numerator × 10**shift / denominator`` rounded half-even by long division in int64
+    (``engine.backends.wide``), and the rows dividing by zero (``None``: none); no quotient
+    (``None``) when one does not fit, or every row divides by zero."""
+    divisor = single(denominator)
+    if divisor is not None:
+        return (None if divisor == 0 else div_shifted_round_half_even(numerator, np.int64(divisor), shift)), None
+    zero = denominator == 0
+    if not zero.any():
+        return div_shifted_round_half_even(numerator, denominator, shift), None
+    # rows dividing by zero are errors: 0 / 1 in their place, a value nobody reads
+    return div_shifted_round_half_even(choose(zero, 0, numerator), choose(zero, 1, denominator), shift), zero
 
 
 def negate(a: Num) -> Num:

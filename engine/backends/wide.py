@@ -1,4 +1,5 @@
-"""Exact 128-bit products of int64 columns, rounded back to int64 — without Python integers.
+"""Exact 128-bit products and shifted quotients of int64 columns, rounded back to int64 —
+without Python integers.
 
 A product of two numbers with ten fractional digits each has twenty; the rule language keeps
 ten, rounded half-even (``engine.arithmetic.mul``). The mantissas of such a product overflow
@@ -15,12 +16,21 @@ of Python integers (exact but a hundred times slower):
   power of ten with schoolbook short division in 32-bit limbs (each step fits uint64), and
   rounded from the exact remainder.
 
+A quotient keeps ten places too (``engine.arithmetic.div``): ``a / b`` is ``a × 10**shift / b``
+on the mantissas, and ``a × 10**shift`` overflows int64 when both have ten places already (a
+per-capita income divided by a minimum that is itself an average: 1.5e14 × 10**10). The quotient
+does not, so ``div_shifted_round_half_even`` forms it by long division, a few digits at a time:
+the remainder of each step, times the next digits' power of ten, stays below the divisor × 10**c
+< 2**63, and the last remainder rounds half-even.
+
 Examples:
     >>> import numpy as np
     >>> mul_round_half_even(np.array([45_000 * 10**10]), np.array([8_123_456_789]), 10).tolist()
     [365555555505000]
     >>> mul_round_half_even(np.array([-5, 5, 15, 25]), np.array([1, 1, 1, 1]), 1).tolist()
     [0, 0, 2, 2]
+    >>> div_shifted_round_half_even(np.array([15 * 10**13, -1]), np.array([3 * 10**14, 4]), 10).tolist()
+    [5000000000, -2500000000]
 """
 
 from __future__ import annotations
@@ -115,5 +125,48 @@ def _by_limbs(a: np.ndarray, b: np.ndarray, places: int) -> np.ndarray | None:
     bump = (twice > divisor) | ((twice == divisor) & ((quotient & 1) == 1))
     quotient += bump
     if quotient.size and int(quotient.max()) >= 2**62:
+        return None
+    return choose(negative, -quotient, quotient)
+
+
+_FITS = 2**62  # what the callers keep as int64 (``engine.backends.vector_values.INT64_SAFE``)
+
+
+def div_shifted_round_half_even(a: np.ndarray, b: np.ndarray, shift: int) -> np.ndarray | None:
+    """``round_half_even(a × 10**shift / b)`` for int64 columns (or ``b`` one int64) with
+    |values| < 2**62 and no zero in ``b``, exact; ``None`` when a quotient does not fit below
+    2**62 or a divisor is too large for a step of one digit (the caller then computes with
+    Python ints)."""
+    if shift < 0:
+        return None
+    divisor = np.abs(np.asarray(b, dtype=np.int64))
+    largest = int(divisor.max()) if divisor.size else 1
+    if largest == 0 or largest >= _FITS // 10:
+        return None
+    digits = 1  # per step: the remainder (below the divisor) times 10**digits fits int64
+    while digits < 18 and largest * 10 ** (digits + 1) < 2**63:
+        digits += 1
+    negative = (np.asarray(a) < 0) ^ (np.asarray(b) < 0)
+    numerator = np.abs(np.asarray(a, dtype=np.int64))
+    one = divisor if divisor.ndim == 0 else None  # one divisor: numpy's fast path (no hardware divide per row)
+    quotient = numerator // divisor
+    remainder = numerator - quotient * divisor
+    left = shift
+    while left:
+        step = min(digits, left)
+        power = 10**step
+        if quotient.size and int(quotient.max()) >= _FITS // power:
+            return None
+        scaled = remainder * np.int64(power)
+        if one is None:
+            digit, remainder = np.divmod(scaled, divisor)
+        else:
+            digit = scaled // one
+            remainder = scaled - digit * one
+        quotient = quotient * np.int64(power) + digit
+        left -= step
+    twice = remainder * 2
+    quotient += (twice > divisor) | ((twice == divisor) & (quotient & 1).astype(bool))
+    if quotient.size and int(quotient.max()) >= _FITS:
         return None
     return choose(negative, -quotient, quotient)

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from engine.backends.wide import mul_round_half_even
+from engine.backends.wide import div_shifted_round_half_even, mul_round_half_even
 from engine.money import div_round
 
 MANTISSAS = st.integers(min_value=-(2**62) + 1, max_value=2**62 - 1)
@@ -72,3 +72,64 @@ def test_vector_division_equals_div_round(pairs: list[tuple[int, int]], mode: st
         assert subset == [e for e, p in zip(expected, positive.tolist(), strict=True) if p]
         scalar = vdiv_round(numerators, np.int64(7), mode).tolist()
         assert scalar == [div_round(int(a), 7, mode) for a in numerators.tolist()]
+
+
+def exact_quotient(a: int, b: int, shift: int) -> int | None:
+    value = div_round(a * 10**shift, b, "half_even")
+    return value if abs(value) < 2**62 else None
+
+
+NONZERO = MANTISSAS.filter(bool)
+
+
+@given(st.lists(st.tuples(MANTISSAS, NONZERO), min_size=1, max_size=20), st.integers(min_value=0, max_value=20))
+@example([(15 * 10**13, 3 * 10**14), (-1, 4), (1, -4), (3, 4), (-3, 4)], 10)  # ties, both signs
+@example([(10**14, 7 * 10**13), (-(10**14), 7 * 10**13)], 10)  # a per-capita income over a minimum
+@example([(2**62 - 1, 1)], 1)  # the quotient does not fit
+@example([(1, 2**62 - 1)], 20)  # a divisor too large for a step of one digit
+def test_shifted_quotient_equals_python_integers(pairs: list[tuple[int, int]], shift: int) -> None:
+    a = np.array([p[0] for p in pairs], dtype=np.int64)
+    b = np.array([p[1] for p in pairs], dtype=np.int64)
+    expected = [exact_quotient(x, y, shift) for x, y in pairs]
+    result = div_shifted_round_half_even(a, b, shift)
+    if result is None:  # refused: a quotient that does not fit, or a divisor too large for the steps
+        assert None in expected or int(np.abs(b).max()) >= 2**62 // 10
+    else:
+        assert None not in expected and result.tolist() == expected
+    one = div_shifted_round_half_even(a, np.int64(pairs[0][1]), shift)  # one divisor for every row
+    if one is not None:
+        assert one.tolist() == [exact_quotient(x, pairs[0][1], shift) for x, _ in pairs]
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(-(10**16), 10**16), st.integers(-(10**15), 10**15)),
+        min_size=1,
+        max_size=20,
+    ),
+    st.integers(min_value=0, max_value=10),
+    st.integers(min_value=0, max_value=10),
+)
+@example([(15 * 10**13, 3 * 10**14), (10**14, 0), (-(10**15), 7 * 10**13)], 10, 10)
+def test_vector_division_of_ten_place_numbers_equals_the_scalar_one(
+    pairs: list[tuple[int, int]], scale_a: int, scale_b: int
+) -> None:
+    """``vector_values.div`` over mantissas whose shifted numerator overflows int64 (long
+    division) or not: each row as ``engine.arithmetic.div``, a zero divisor an error."""
+    from decimal import Decimal
+    from fractions import Fraction
+
+    from engine import arithmetic
+    from engine.backends.vector_values import Num, div
+
+    n = len(pairs)
+    a = Num(np.ones(n, dtype=bool), np.zeros(n, dtype=bool), np.array([p[0] for p in pairs], dtype=np.int64), scale_a)
+    b = Num(np.ones(n, dtype=bool), np.zeros(n, dtype=bool), np.array([p[1] for p in pairs], dtype=np.int64), scale_b)
+    result = div(a, b)
+    for row, (x, y) in enumerate(pairs):
+        if y == 0:
+            assert result.err[row]
+            continue
+        assert not result.err[row]
+        expected = arithmetic.div(Decimal(x).scaleb(-scale_a), Decimal(y).scaleb(-scale_b))
+        assert Fraction(int(result.m[row]), 10**result.scale) == Fraction(expected)  # exact, any size
