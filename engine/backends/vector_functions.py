@@ -4,6 +4,7 @@ where the function itself decides them, exactly as ``scalar_ops`` does row by ro
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -209,16 +210,14 @@ def _lookup(ctx, node, name: str, keys: list[Vec], at: Days | None) -> _Found:  
             codes, key_texts = _key_codes(key)
             combined = combined * len(key_texts) + codes
             texts.append(key_texts)
-        uniques, inverse = np.unique(combined, return_inverse=True)
-        order = np.argsort(inverse, kind="stable")
-        bounds = np.cumsum(np.bincount(inverse, minlength=len(uniques)))
+        uniques, order, bounds = _groups_of(combined, math.prod(len(key_texts) for key_texts in texts))
         groups = []
         for number, code in enumerate(uniques.tolist()):
             parts = []
             for key_texts in reversed(texts):
                 code, part = divmod(code, len(key_texts))
                 parts.append(key_texts[part])
-            rows = order[(bounds[number - 1] if number else 0) : bounds[number]]
+            rows = slice(None) if order is None else order[(bounds[number - 1] if number else 0) : bounds[number]]
             groups.append((rows, tuple(reversed(parts))))
     for rows, key in groups:
         arrays = _arrays(ctx, parameter, key)
@@ -235,6 +234,22 @@ def _lookup(ctx, node, name: str, keys: list[Vec], at: Days | None) -> _Found:  
             positions = choose(outside, 0, positions)
         found.groups.append((rows, arrays, positions))
     return found
+
+
+_COUNTED_KEYS = 2**16  # combined keys below this: counted, and sorted by radix (a 16-bit stable sort)
+
+
+def _groups_of(combined: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """The distinct keys of the rows (ascending), the rows ordered by key (stable; ``None`` when
+    every row has one key: all of them, in order) and where each key's rows end in that order."""
+    if space <= _COUNTED_KEYS:
+        counts = np.bincount(combined, minlength=space)
+        uniques = np.flatnonzero(counts)
+        if len(uniques) == 1:
+            return uniques, None, counts[uniques]
+        return uniques, np.argsort(combined.astype(np.uint16), kind="stable"), np.cumsum(counts[uniques])
+    uniques, inverse = np.unique(combined, return_inverse=True)
+    return uniques, np.argsort(inverse, kind="stable"), np.cumsum(np.bincount(inverse, minlength=len(uniques)))
 
 
 def _param(ctx, node, name: Texts, *keys: Vec, at: Days | None = None) -> Vec:  # type: ignore[no-untyped-def]
