@@ -253,9 +253,10 @@ class _Column:
             self._present = _Column(
                 ~pd.isna(self.values) if self.values.dtype == object else np.ones(len(self.values), dtype=bool)
             )
-        texts = np.asarray(self[index], dtype=object)
-        # codes only with rows to point at: an empty table's placeholder rows have no category
+        # codes only with rows to point at: an empty table's placeholder rows have no category;
+        # with codes, the strings are made from them when read (``Texts.v``)
         codes = None if self.codes is None or not len(self.values) else self.codes[index]
+        texts = np.asarray(self[index], dtype=object) if codes is None else None
         return Texts(self._present[index], np.zeros(len(index), dtype=bool), texts, codes, self.categories)
 
 

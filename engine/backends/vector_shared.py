@@ -28,7 +28,7 @@ from dataclasses import fields
 import numpy as np
 
 from engine import ast
-from engine.backends.vector_values import Lists, Num, Vec, _wide
+from engine.backends.vector_values import Lists, Num, Texts, Vec, _wide
 
 
 def signatures(variables: Mapping) -> dict[str, tuple[str, bool]]:  # type: ignore[type-arg]
@@ -151,6 +151,8 @@ class SharedValues:
     def put(self, key: tuple, rows: np.ndarray | None, size: int, value: Vec) -> None:  # type: ignore[type-arg]
         if isinstance(value, Lists):
             return
+        if isinstance(value, Texts):
+            value.v  # noqa: B018 — its strings made: what is kept of a text (a part's codes are not)
         with self._lock:
             entry = self._kept.get(key)
             if rows is None and (entry is None or type(entry[0]) is type(value)):

@@ -355,19 +355,28 @@ class Months(Vec):
 
 @dataclass(slots=True)
 class Texts(Vec):
-    v: np.ndarray  # object array of str
-    # Text read from a categorical column also has each row's category code (-1: missing) and
-    # the categories, so comparing it with one text compares integers. Kept by ``take`` only.
-    codes: np.ndarray | None = None
+    """Text per row. Text read from a categorical column also has each row's category code (-1:
+    missing) and the categories, so comparing it with one text compares integers; its strings
+    (``v``) are then made only when something reads them (a comparison of two columns, a choice,
+    a key for the value store), not for every column read."""
+
+    strings: np.ndarray | None  # object array of str (None: not made yet, from the codes)
+    codes: np.ndarray | None = None  # kept by ``take`` only
     categories: np.ndarray | None = None  # object array of str
 
+    @property
+    def v(self) -> np.ndarray:
+        if self.strings is None:
+            assert self.codes is not None and self.categories is not None
+            self.strings = np.append(self.categories, None)[self.codes]  # code -1: the None after them
+        return self.strings
+
     def take(self, index: np.ndarray) -> Texts:
-        codes = None if self.codes is None else self.codes[index]
         return Texts(
             take_column(self.known, index),
             take_column(self.err, index),
-            take_column(self.v, index),
-            codes,
+            None if self.strings is None else take_column(self.strings, index),
+            None if self.codes is None else self.codes[index],
             self.categories,
         )
 
