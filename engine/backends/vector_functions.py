@@ -608,7 +608,7 @@ def _income_rows(ctx):  # type: ignore[no-untyped-def]
         incomes = ctx.frames.incomes
         keys = incomes["member"].to_numpy(dtype=np.int64) * _SHIFT + incomes["month"].to_numpy(dtype=np.int64)
         amounts = incomes["amount"].to_numpy(dtype=np.int64)
-        codes, names = incomes["kind"].factorize()
+        codes, names = _income_kinds(ctx)
         if len(keys) and not (keys[1:] >= keys[:-1]).all():
             order = np.argsort(keys, kind="stable")
             keys, amounts, codes = keys[order], amounts[order], codes[order]
@@ -683,6 +683,24 @@ def _wanted(names: list[str], kinds: tuple[str, ...] | None, exclude: tuple[str,
     return [(kinds is None or name in kinds) and not (exclude is not None and name in exclude) for name in names]
 
 
+def _income_kinds(ctx) -> tuple[np.ndarray, list[str]]:  # type: ignore[no-untyped-def]
+    """Each income row's kind as a code (-1: none) into the kinds present, once per frames:
+    from a categorical column's own codes (no hashing of millions of rows), else factorized."""
+    found = ctx.cache.get(("income kinds",))
+    if found is None:
+        kind = ctx.frames.incomes["kind"]
+        if isinstance(kind.dtype, pd.CategoricalDtype):
+            codes = kind.cat.codes.to_numpy().astype(np.int64)
+            present = np.bincount(codes + 1, minlength=len(kind.cat.categories) + 1)[1:] > 0
+            renumbered = np.append(np.cumsum(present) - 1, -1)  # category → its place among the present; -1 → -1
+            found = renumbered[codes], [str(c) for c in kind.cat.categories[present]]
+        else:
+            codes, names = kind.factorize()
+            found = codes.astype(np.int64), [str(name) for name in names]
+        ctx.cache[("income kinds",)] = found
+    return found
+
+
 _MATRIX_CELLS = 40_000_000  # kinds × months × members: 160 MB as int32, at most
 
 
@@ -696,7 +714,7 @@ def _income_matrix(ctx):  # type: ignore[no-untyped-def]
     incomes = ctx.frames.incomes
     members = len(ctx.frames.members)
     found = None
-    codes, names = incomes["kind"].factorize()  # the kinds present only (of a categorical too)
+    codes, names = _income_kinds(ctx)
     if len(incomes) and members and codes.min() >= 0:
         months = incomes["month"].to_numpy(dtype=np.int64)
         first_month = int(months.min())
