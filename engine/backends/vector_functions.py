@@ -426,14 +426,21 @@ def _rows_matching(
     person: Refs,
     on: np.ndarray | None,
     column: str | None,  # type: ignore[no-untyped-def]
-    codes: np.ndarray | tuple | None,
+    codes: np.ndarray | tuple | str | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (query row, table row) of each person's rows of a table, in the person's order,
-    filtered by a code (one per query row, or a set) and a date inside [start, end]."""
+    filtered by a code (one per query row, a set, or one text for every row) and a date inside
+    [start, end]."""
     from engine.backends.vector_ops import _column, _grouped
 
-    starts, counts = _grouped(ctx, table, "member", len(ctx.frames.members))
-    rows, table_rows = expand(starts[person.idx], counts[person.idx])
+    if column is not None and isinstance(codes, str):  # one code: only the rows of that code are looked at
+        starts, counts, coded = _rows_of_code(ctx, table, column, codes)
+        rows, found = expand(starts[person.idx], counts[person.idx])
+        table_rows = coded[found]
+        codes = None
+    else:
+        starts, counts = _grouped(ctx, table, "member", len(ctx.frames.members))
+        rows, table_rows = expand(starts[person.idx], counts[person.idx])
     keep = np.ones(len(rows), dtype=bool)
     if column is not None and codes is not None:
         values = _column(ctx, table, column)[table_rows]
@@ -446,6 +453,35 @@ def _rows_matching(
             on[rows] <= _column(ctx, table, "end")[table_rows]
         )
     return rows[keep], table_rows[keep]
+
+
+def _rows_of_code(ctx, table: str, column: str, code: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    """The rows of a table (sorted by member) whose ``column`` is ``code``, in order, with where
+    each member's begin among them and how many; once per frames. A categorical column is
+    compared by its codes."""
+    from engine.backends.vector_ops import _column
+
+    key = ("rows of code", table, column, code)
+    found = ctx.cache.get(key)
+    if found is None:
+        values = _column(ctx, table, column)
+        if values.codes is not None and values.categories is not None:
+            position = np.flatnonzero(values.categories == code)
+            match = values.codes.values == position[0] if len(position) else np.zeros(len(values.values), dtype=bool)
+        else:
+            match = values.values == code
+        coded = np.flatnonzero(match)
+        members = getattr(ctx.frames, table)["member"].to_numpy()[coded]
+        counts = np.bincount(members, minlength=len(ctx.frames.members)).astype(np.int64)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        found = ctx.cache[key] = (starts, counts, coded)
+    return found  # type: ignore[no-any-return]
+
+
+def _one_text(texts: Texts) -> str | np.ndarray:
+    """A code argument as ``_rows_matching`` takes it: the one text of a literal, else per row."""
+    literal = vv.single(texts.v)
+    return literal if isinstance(literal, str) else texts.v.astype(object)
 
 
 def _has_category(ctx, node, person: Refs, code: Texts, on: Days) -> Vec:  # type: ignore[no-untyped-def]
@@ -466,7 +502,7 @@ def _has_category(ctx, node, person: Refs, code: Texts, on: Days) -> Vec:  # typ
             flags[categories["member"].to_numpy()[valid]] = True
             ctx.cache[key] = flags  # kept only when whole: threads may read the cache meanwhile
         return Bools(*_ok(len(person.idx)), flags[person.idx])
-    rows, _table_rows = _rows_matching(ctx, "categories", person, on.v, "code", code.v.astype(object))
+    rows, _table_rows = _rows_matching(ctx, "categories", person, on.v, "code", _one_text(code))
     result = np.zeros(len(person.idx), dtype=bool)
     result[rows] = True
     return Bools(*_ok(len(result)), result)
@@ -475,7 +511,7 @@ def _has_category(ctx, node, person: Refs, code: Texts, on: Days) -> Vec:  # typ
 def _category_start(ctx, node, person: Refs, code: Texts, on: Days) -> Vec:  # type: ignore[no-untyped-def]
     from engine.backends.vector_ops import _column
 
-    rows, table_rows = _rows_matching(ctx, "categories", person, on.v, "code", code.v.astype(object))
+    rows, table_rows = _rows_matching(ctx, "categories", person, on.v, "code", _one_text(code))
     n = len(person.idx)
     first = np.concatenate([[True], rows[1:] != rows[:-1]]) if len(rows) else np.zeros(0, dtype=bool)
     start = np.full(n, NO_DAY, dtype=np.int64)
@@ -567,7 +603,7 @@ def _expected_birth(ctx, node, person: Refs) -> Vec:  # type: ignore[no-untyped-
 
 
 def _has_document(ctx, node, person: Refs, kind: Texts) -> Vec:  # type: ignore[no-untyped-def]
-    rows, _table_rows = _rows_matching(ctx, "documents", person, None, "kind", kind.v.astype(object))
+    rows, _table_rows = _rows_matching(ctx, "documents", person, None, "kind", _one_text(kind))
     result = np.zeros(len(person.idx), dtype=bool)
     result[rows] = True
     return Bools(*_ok(len(result)), result)
@@ -690,10 +726,11 @@ def _income_kinds(ctx) -> tuple[np.ndarray, list[str]]:  # type: ignore[no-untyp
     if found is None:
         kind = ctx.frames.incomes["kind"]
         if isinstance(kind.dtype, pd.CategoricalDtype):
-            codes = kind.cat.codes.to_numpy().astype(np.int64)
-            present = np.bincount(codes + 1, minlength=len(kind.cat.categories) + 1)[1:] > 0
-            renumbered = np.append(np.cumsum(present) - 1, -1)  # category → its place among the present; -1 → -1
-            found = renumbered[codes], [str(c) for c in kind.cat.categories[present]]
+            codes = kind.cat.codes.to_numpy()
+            present = np.bincount(codes.astype(np.int64) + 1, minlength=len(kind.cat.categories) + 1)[1:] > 0
+            if not present.all():  # a category no row has: renumbered among the present; -1 stays -1
+                codes = np.append(np.cumsum(present) - 1, -1)[codes]
+            found = codes, [str(c) for c in kind.cat.categories[present]]
         else:
             codes, names = kind.factorize()
             found = codes.astype(np.int64), [str(name) for name in names]
