@@ -26,6 +26,9 @@ tax-benefit system; loading Mera's rule set and compiling its formulas, ``engine
 Both run in one process with the memory allocator set as Mera's batch processes set it
 (``engine.allocator.keep_freed_memory``: freed columns kept for reuse); OpenFisca's timings are
 the same with it and without (0.19–0.20 s for the three benefits at 500k persons either way).
+A third timing, "numpy by hand" (``numpy_by_hand.py``), computes the same benefits with the same
+exact arithmetic and result columns in numpy calls written for these formulas alone, with no rule
+language: the floor of any numpy implementation, Mera's included. Its totals must equal Mera's.
 Both must give the same recipients and the same totals: Mera to the kopeck (integer kopecks, decimal arithmetic),
 OpenFisca in float32, so its totals may differ by float32 rounding (one kopeck per recipient
 plus 2**-22 of the total); recipients must be the same, and a float32 comparison landing on the
@@ -581,6 +584,16 @@ def compare(mera: dict[str, tuple[int, int]], openfisca: dict[str, tuple[int, in
     return problems
 
 
+def run_by_hand(population: Population, copies: int) -> tuple[dict[str, tuple[int, int]], float]:
+    """The benefits in hand-written numpy (``numpy_by_hand``): per benefit (recipients, total in
+    kopecks), and the seconds."""
+    import numpy_by_hand
+
+    started = time.perf_counter()
+    totals = numpy_by_hand.run(population, copies, parameters, np.datetime64(PERIOD.end), PERIOD.index)
+    return totals, time.perf_counter() - started
+
+
 def run(
     persons: int, copies: int, seed: int = 2026, threads: int = 2, repeat: int = 1, processes: int = 1
 ) -> dict[str, object]:
@@ -590,7 +603,13 @@ def run(
     population = make_population(persons, seed)
     ruleset = mera_rules(copies)
     system = openfisca_system(copies)
-    seconds: dict[str, list[float]] = {"mera": [], "mera_threads": [], "mera_processes": [], "openfisca": []}
+    seconds: dict[str, list[float]] = {
+        "mera": [],
+        "mera_threads": [],
+        "mera_processes": [],
+        "openfisca": [],
+        "by_hand": [],
+    }
     for _ in range(repeat):
         mera_totals, elapsed = run_mera(ruleset, population)
         seconds["mera"].append(elapsed)
@@ -604,6 +623,8 @@ def run(
             seconds["mera_processes"].append(elapsed)
         openfisca_totals, elapsed = run_openfisca(system, population, copies)
         seconds["openfisca"].append(elapsed)
+        by_hand_totals, elapsed = run_by_hand(population, copies)
+        seconds["by_hand"].append(elapsed)
     mera_seconds, openfisca_seconds = min(seconds["mera"]), min(seconds["openfisca"])
     figure: dict[str, object] = {
         "persons": persons,
@@ -612,6 +633,8 @@ def run(
         "seconds_mera": round(mera_seconds, 3),
         "seconds_openfisca": round(openfisca_seconds, 3),
         "openfisca_over_mera": round(openfisca_seconds / mera_seconds, 2),
+        "seconds_by_hand": round(min(seconds["by_hand"]), 3),
+        "openfisca_over_by_hand": round(openfisca_seconds / min(seconds["by_hand"]), 2),
     }
     for way, count in (("threads", threads), ("processes", processes)):
         if count > 1:
@@ -621,10 +644,16 @@ def run(
                 f"seconds_mera_{way}": round(best, 3),
                 f"openfisca_over_mera_{way}": round(openfisca_seconds / best, 2),
             }
+    by_hand_problems = [
+        f"{code}: {mera_totals[code]} in Mera, {by_hand_totals.get(code)} by hand"
+        for code in sorted(mera_totals)
+        if by_hand_totals.get(code) != mera_totals[code]
+    ]
     return figure | {
-        "problems": compare(mera_totals, openfisca_totals),
+        "problems": compare(mera_totals, openfisca_totals) + by_hand_problems,
         "mera_totals": mera_totals,
         "openfisca_totals": openfisca_totals,
+        "by_hand_totals": by_hand_totals,
     }
 
 
@@ -658,6 +687,8 @@ def main(argv: list[str] | None = None) -> int:
                     f" OpenFisca {figure['seconds_openfisca']:>7.3f} s;"
                     f" Mera 1 thread {figure['seconds_mera']:>7.3f} s (ratio {figure['openfisca_over_mera']:>5.2f})"
                     + threaded
+                    + f"; numpy by hand {figure['seconds_by_hand']:>7.3f} s"
+                    + f" (ratio {figure['openfisca_over_by_hand']:>5.2f})"
                     + ("" if not figure["problems"] else "  DISAGREE: " + "; ".join(figure["problems"])),
                     flush=True,
                 )
