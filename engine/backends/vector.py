@@ -620,10 +620,13 @@ def _aggregate(node: ast.Aggregate, loops: frozenset[str]) -> Compiled:
         if func in ("any", "all"):
             target = func == "any"
             settles = kept & (value.v == target)  # type: ignore[union-attr]
-            before = exclusive_group_cumsum(settles, owner) > 0 if pairs else settles
-            err_rows = seg_any(pair_err & ~before, owner, n)
             settled = seg_any(settles, owner, n)
-            unknown_rows = seg_any(pair_unknown & ~before, owner, n)
+            if pair_err.any() or pair_unknown.any():  # only those before the settling pair count
+                before = exclusive_group_cumsum(settles, owner) > 0 if pairs else settles
+                err_rows = seg_any(pair_err & ~before, owner, n)
+                unknown_rows = seg_any(pair_unknown & ~before, owner, n)
+            else:
+                err_rows = unknown_rows = np.zeros(n, dtype=bool)
             known = settled | ~unknown_rows
             result = Bools(items.known & known, items.err | (items.known & err_rows), settled if target else ~settled)
             return result
