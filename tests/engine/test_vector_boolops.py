@@ -75,3 +75,41 @@ def test_later_operands_count_only_where_they_are_reached(condition, expected):
     assert scalar == expected
     assert vectorised == expected
     assert narrowed.called  # the few rows left were evaluated alone
+
+
+def _household_outcome(condition: str) -> tuple[str, str]:
+    """The household's status in the scalar backend and in the vector backend."""
+    rules = ruleset(
+        measure(
+            "test_members",
+            f"""\
+            eligibility: >-
+              {condition}
+            amount: 100
+            rounding: kopeck_half_up
+            schedule: {{start: application_month}}
+            """,
+        )
+    )
+    snapshot = household(members=MEMBERS)
+    scalar = evaluate(rules, snapshot, "test_members", "2026-03", trace=False).status
+    frame = evaluate_frames(rules, from_snapshots([snapshot]), "test_members", "2026-03")
+    return scalar, str(frame["status"].iloc[0])
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        # the members in order are 30, 40, 50, 60 and 10 years old: a division by zero at the
+        # man of 40 comes before the man of 50 settles any() ...
+        ("any(1 / (age(m, period.end) - 40) > 0 for m in members)", "error"),
+        # ... the woman of 30 settles it before the man of 60's division by zero
+        ("any(1 / (age(m, period.end) - 60) < 0 for m in members)", "eligible"),
+        ("all(1 / (age(m, period.end) - 60) < 0 for m in members)", "error"),  # true until the error
+        ("all(1 / (age(m, period.end) - 60) > 0 for m in members)", "ineligible"),  # false first
+        ("any(m.sex == 'F' for m in members)", "eligible"),  # no error, no unknown anywhere
+        ("all(m.sex == 'M' for m in members)", "ineligible"),
+    ],
+)
+def test_any_and_all_count_errors_only_before_the_member_that_settles_them(condition, expected):
+    assert _household_outcome(condition) == (expected, expected)
