@@ -492,12 +492,9 @@ def _has_category(ctx, node, person: Refs, code: Texts, on: Days) -> Vec:  # typ
         key = ("has category", literal, day)
         flags = ctx.cache.get(key)
         if flags is None:
-            from engine.backends.vector_ops import _column
-
             categories = ctx.frames.categories
-            valid = (_column(ctx, "categories", "code").values == literal) & (
-                (categories["start"].to_numpy() <= day) & (day <= categories["end"].to_numpy())
-            )
+            coded = _rows_of_code(ctx, "categories", "code", literal)[2]
+            valid = coded[(categories["start"].to_numpy()[coded] <= day) & (day <= categories["end"].to_numpy()[coded])]
             flags = np.zeros(len(ctx.frames.members), dtype=bool)
             flags[categories["member"].to_numpy()[valid]] = True
             ctx.cache[key] = flags  # kept only when whole: threads may read the cache meanwhile
