@@ -455,10 +455,9 @@ def _rows_matching(
     return rows[keep], table_rows[keep]
 
 
-def _rows_of_code(ctx, table: str, column: str, code: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
-    """The rows of a table (sorted by member) whose ``column`` is ``code``, in order, with where
-    each member's begin among them and how many; once per frames. A categorical column is
-    compared by its codes."""
+def _coded_rows(ctx, table: str, column: str, code: str) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    """The rows of a table whose ``column`` is ``code``, in order, and their members; once per
+    frames (a categorical column compared by its codes)."""
     from engine.backends.vector_ops import _column
 
     key = ("rows of code", table, column, code)
@@ -471,11 +470,16 @@ def _rows_of_code(ctx, table: str, column: str, code: str) -> tuple[np.ndarray, 
         else:
             match = values.values == code
         coded = np.flatnonzero(match)
-        members = getattr(ctx.frames, table)["member"].to_numpy()[coded]
-        counts = np.bincount(members, minlength=len(ctx.frames.members)).astype(np.int64)
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-        found = ctx.cache[key] = (starts, counts, coded)
+        found = ctx.cache[key] = (coded, getattr(ctx.frames, table)["member"].to_numpy()[coded])
     return found  # type: ignore[no-any-return]
+
+
+def _rows_of_code(ctx, table: str, column: str, code: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    """``_coded_rows`` of a table sorted by member, with where each member's begin among them and
+    how many: counts as long as the register, made for each call rather than kept for every code."""
+    coded, members = _coded_rows(ctx, table, column, code)
+    counts = np.bincount(members, minlength=len(ctx.frames.members))
+    return np.cumsum(counts) - counts, counts, coded
 
 
 def _one_text(texts: Texts) -> str | np.ndarray:
@@ -493,10 +497,10 @@ def _has_category(ctx, node, person: Refs, code: Texts, on: Days) -> Vec:  # typ
         flags = ctx.cache.get(key)
         if flags is None:
             categories = ctx.frames.categories
-            coded = _rows_of_code(ctx, "categories", "code", literal)[2]
-            valid = coded[(categories["start"].to_numpy()[coded] <= day) & (day <= categories["end"].to_numpy()[coded])]
+            coded, members = _coded_rows(ctx, "categories", "code", literal)
+            valid = (categories["start"].to_numpy()[coded] <= day) & (day <= categories["end"].to_numpy()[coded])
             flags = np.zeros(len(ctx.frames.members), dtype=bool)
-            flags[categories["member"].to_numpy()[valid]] = True
+            flags[members[valid]] = True
             ctx.cache[key] = flags  # kept only when whole: threads may read the cache meanwhile
         return Bools(*_ok(len(person.idx)), flags[person.idx])
     rows, _table_rows = _rows_matching(ctx, "categories", person, on.v, "code", _one_text(code))
