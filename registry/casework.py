@@ -14,7 +14,7 @@ from registry.audit import journal
 from registry.calculations import Outcome, calculate_for_person
 from registry.models import Person
 from registry.people import RegisterError
-from registry.snapshots import NotInRegisterError
+from registry.snapshots import DeceasedError, NotInRegisterError
 
 
 def person_for(session: Session, actor: Actor, person_id: int, permission: str = "person.read") -> Person:
@@ -52,6 +52,9 @@ def calculate(
         raise RegisterError([("measures", f"нет меры {code}") for code in unknown])
     try:
         outcomes = calculate_for_person(session, ruleset, person_id, period, measures, save=save)
+    except DeceasedError as exc:
+        message = f"человек умер {exc.died:%d.%m.%Y}: расчет после даты смерти не выполняется"
+        raise RegisterError([("person", message)]) from None
     except NotInRegisterError as exc:
         raise RegisterError([("person", f"человек не входит ни в одну семью на {period}: {exc}")]) from None
     journal_read(session, "persons", [person_id], "calculation")

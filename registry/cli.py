@@ -270,7 +270,7 @@ def bench_load(url: str | None, persons: int, months: int, keep: bool, as_json: 
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--what",
-    type=click.Choice(["persons", "households", "documents", "incomes", "housing", "categories"]),
+    type=click.Choice(["persons", "households", "documents", "incomes", "housing", "categories", "deaths"]),
     default=None,
     help="What the file holds (default: from its header).",
 )
@@ -285,7 +285,7 @@ def bench_load(url: str | None, persons: int, months: int, keep: bool, as_json: 
 def import_command(
     url: str | None, file: Path, what: str | None, encoding: str | None, report_path: Path | None
 ) -> None:
-    """Load persons, households, documents, incomes, housing or categories from CSV, XLSX or JSON.
+    """Load persons, households, documents, incomes, housing, categories or deaths from CSV, XLSX or JSON.
 
     Every row is checked; bad rows go to the report with row, field and reason, good rows load
     together — or, on a crash or Ctrl-C, none of them.

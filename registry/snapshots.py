@@ -42,6 +42,14 @@ class NotInRegisterError(LookupError):
     """A person or household the register does not hold (or not on that date)."""
 
 
+class DeceasedError(NotInRegisterError):
+    """The person died before the date asked for: nobody is calculated after their death."""
+
+    def __init__(self, person_id: int, died: date, on: date) -> None:
+        super().__init__(f"person {person_id} died on {died}: nothing to calculate on {on}")
+        self.died = died
+
+
 def _money(value: Decimal) -> str:
     return f"{value:.2f}"
 
@@ -68,8 +76,11 @@ def household_of(session: Session, person_id: int, on: date) -> int:
         .limit(1)
     ).scalar_one_or_none()
     if household_id is None:
-        if session.get(Person, person_id) is None:
+        person = session.get(Person, person_id)
+        if person is None:
             raise NotInRegisterError(f"no person {person_id} in the register")
+        if person.death_date is not None and person.death_date < on:
+            raise DeceasedError(person_id, person.death_date, on)
         raise NotInRegisterError(f"person {person_id} belongs to no household on {on}")
     return household_id
 

@@ -135,6 +135,10 @@ KINDS: dict[str, tuple[Field, ...]] = {
         Field("valid_from", v.parse_date, ("Действует с", "Дата начала"), is_past=True),
         Field("valid_to", v.parse_date, ("Действует по", "Дата окончания")),
     ),
+    "deaths": (  # from the civil registry: the register changes (registry.importing.deaths)
+        Field("snils", v.snils, _SNILS_ALIASES, is_required=True),
+        Field("death_date", v.parse_date, ("Дата смерти",), is_required=True, is_past=True),
+    ),
 }
 
 _SPELLINGS: dict[str, dict[str, str]] = {  # kind → folded spelling → field code

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from registry import bulk
 from registry.exporting import neutralise
 from registry.importing.checks import Frames, check_categories, check_documents, check_persons
+from registry.importing.deaths import load_deaths
 from registry.importing.files import ImportFileError, Limits, open_table
 from registry.importing.groups import check_households, check_housing, check_incomes
 from registry.importing.records import Columns, Record, cell_of, is_known_column, parse_record, resolve_columns
@@ -36,6 +37,7 @@ CHECKS: dict[str, Callable[[Session, list[Record], date], Frames]] = {
     "incomes": check_incomes,
     "housing": check_housing,
     "categories": check_categories,
+    "deaths": load_deaths,  # changes persons and memberships itself, in the same savepoint
 }
 
 
@@ -63,7 +65,7 @@ def import_file(
     limits: Limits = Limits(),  # noqa: B008  (frozen)
     as_of: date | None = None,
 ) -> ImportReport:
-    """Import persons, households, documents, incomes, housing or categories from a file.
+    """Import persons, households, documents, incomes, housing, categories or deaths from a file.
 
     Args:
         session: the register; the load runs in a savepoint of its transaction and the caller

@@ -238,3 +238,22 @@ def test_a_concurrent_second_decision_creates_no_second_assignment(fresh_databas
             sa.select(sa.func.count()).select_from(Assignment).where(Assignment.calculation_id == calculation_id)
         ).scalar_one()
     assert count == 1
+
+
+def test_a_deceased_person_is_not_calculated_and_the_family_is_calculated_without_them(db_session, rules, tmp_path):
+    from registry.importing import import_file
+
+    ids = family(db_session)
+    before = calculate(db_session, SPECIALIST, rules, ids["mother"], Month(2026, 3), ["unified_child_allowance"])
+    deaths = tmp_path / "deaths.csv"
+    deaths.write_text("СНИЛС;Дата смерти\r\n112-233-445 95;10.03.2026\r\n", encoding="utf-8")
+    assert import_file(db_session, deaths, as_of=date(2026, 3, 20)).rows_loaded == 1
+    with pytest.raises(RegisterError) as caught:
+        calculate(db_session, SPECIALIST, rules, ids["father"], Month(2026, 3))
+    assert caught.value.problems == [("person", "человек умер 10.03.2026: расчет после даты смерти не выполняется")]
+    after = calculate(db_session, SPECIALIST, rules, ids["mother"], Month(2026, 3), ["unified_child_allowance"])
+    sizes = [
+        next(step.value for step in outcome.result.trace.walk() if step.name == "ua_family_size")
+        for outcome in (before[0], after[0])
+    ]
+    assert sizes == [4, 3]  # the family the rules count, before the death and after

@@ -483,6 +483,78 @@ def test_households_are_created_at_their_first_row_with_exactly_one_applicant(pe
     ]
 
 
+DEATHS = ("СНИЛС", "Дата смерти")
+
+
+def test_deaths_end_the_memberships_and_bad_rows_are_reported(people, tmp_path):
+    households = (
+        ("hh-1", "36701000", S1, "заявитель", "01.01.2020"),
+        ("hh-1", "36701000", S4, "ребенок", "2015-05-20"),
+        ("hh-2", "36740000", S2, "заявитель", "01.01.2021"),
+        ("hh-2", "36740000", S3, "другой", "01.01.2021"),
+    )
+    assert import_file(people, write_csv(tmp_path / "hh.csv", HOUSEHOLDS, households), as_of=AS_OF).rows_loaded == 4
+    journaled = count(people, AuditEntry)
+    rows = (
+        (S1, "15.02.2026"),  # good
+        (S2, "01.01.1980"),  # before her birth (1990)
+        (snils(200_000_077), "01.02.2026"),  # nobody
+        (S3, "01.06.2020"),  # a member of hh-2 from 2021: after his death
+        (S4, "2027-01-01"),  # in the future
+    )
+    report = import_file(people, write_csv(tmp_path / "deaths.csv", DEATHS, rows), as_of=AS_OF)
+    assert (report.what, report.rows_loaded, report.rows_rejected) == ("deaths", 1, 4)
+    reasons = {(row, field, reason) for row, field, _value, reason in report.problems}
+    assert reasons == {
+        (3, "Дата смерти", "01.01.1980 — раньше даты рождения 01.01.1990"),
+        (4, "СНИЛС", "нет человека с таким СНИЛС в регистре"),
+        (5, "Дата смерти", "в составе семьи с 01.01.2021 — после даты смерти: исправьте состав семьи"),
+        (6, "Дата смерти", "01.01.2027 — дата в будущем"),
+    }
+    query = (
+        sa.select(Person.snils, Person.death_date, Membership.valid_to)
+        .join(Membership, Membership.person_id == Person.id)
+        .order_by(Person.snils)
+    )
+    assert [tuple(r) for r in people.execute(query)] == [
+        (S1, date(2026, 2, 15), date(2026, 2, 15)),  # dead, and a member no more after that day
+        (S2, None, None),
+        (S3, None, None),
+        (S4, None, None),  # the child stays in the household
+    ]
+    assert count(people, AuditEntry) > journaled  # the changes are in the audit log
+    # the feed sends the death again: nothing changes, nothing is wrong; another date is refused
+    again = import_file(people, write_csv(tmp_path / "again.csv", DEATHS, ((S1, "15.02.2026"),)), as_of=AS_OF)
+    assert (again.rows_loaded, again.rows_rejected) == (1, 0)
+    other = import_file(people, write_csv(tmp_path / "other.csv", DEATHS, ((S1, "16.02.2026"),)), as_of=AS_OF)
+    assert [p[3] for p in other.problems] == ["уже зарегистрирована другая дата смерти: 15.02.2026"]
+    repeated = import_file(people, write_csv(tmp_path / "twice.csv", DEATHS, ((S2, "01.02.2026"),) * 2), as_of=AS_OF)
+    assert repeated.rows_rejected == 2 and people.scalar(sa.select(Person.death_date).where(Person.snils == S2)) is None
+
+
+def test_a_deceased_person_leaves_the_household_and_is_calculated_no_more(people, tmp_path):
+    from registry.frames import partition_frames
+    from registry.snapshots import DeceasedError, household_data, household_of
+
+    households = (
+        ("hh-1", "36701000", S1, "заявитель", "01.01.2020"),
+        ("hh-1", "36701000", S4, "ребенок", "2015-05-20"),
+    )
+    import_file(people, write_csv(tmp_path / "hh.csv", HOUSEHOLDS, households), as_of=AS_OF)
+    import_file(people, write_csv(tmp_path / "deaths.csv", DEATHS, ((S1, "15.02.2026"),)), as_of=AS_OF)
+    father, child = (people.scalar(sa.select(Person.id).where(Person.snils == s)) for s in (S1, S4))
+    household = household_of(people, child, date(2026, 3, 31))
+    assert household_of(people, father, date(2026, 2, 15)) == household  # a member on the day he died
+    with pytest.raises(DeceasedError) as raised:
+        household_of(people, father, date(2026, 3, 31))
+    assert raised.value.died == date(2026, 2, 15)
+    members = lambda on: [m["id"] for m in household_data(people, household, on)["members"]]  # noqa: E731
+    assert members(date(2026, 2, 15)) == [str(father), str(child)]
+    assert members(date(2026, 3, 31)) == [str(child)]  # the family of one the rules now see
+    frames, _ids, _persons = partition_frames(people, date(2026, 3, 31), household_ids=None)
+    assert len(frames.members) == 1 and len(frames.households) == 1  # the batch sees the same
+
+
 def test_documents_are_validated_against_the_holders_birth_date(people, tmp_path):
     header = ("СНИЛС", "Вид документа", "Серия", "Номер", "Дата выдачи", "Кем выдан")
     rows = (
