@@ -308,3 +308,36 @@ def test_partition_counts_are_the_pairs_present():
     expected = {("a", "eligible"): 2, ("b", "error"): 1, ("a", "ineligible"): 1}
     assert partitions._counts(frame, "measure", "status") == expected
     assert partitions._counts(frame.iloc[:0], "measure", "status") == {}
+
+
+def test_a_death_registered_makes_the_deceased_persons_rights_lost(register, rules, tmp_path):
+    from registry.importing import import_file
+    from registry.models import Membership, Person
+
+    url, engine = register
+    first = recalculate(engine, url, rules, PERIOD, dry_run=False)
+    with transaction(engine) as session:
+        person_measures = {code for code, m in rules.measures.items() if m.entity == "person"}
+        person, measure, amount = next(
+            (p, m, a)
+            for (p, m), (s, a) in sorted(_results(engine, first.run_id).items())
+            if s == "eligible" and m in person_measures
+        )
+        household = session.scalars(sa.select(Membership.household_id).where(Membership.person_id == person)).one()
+        session.add(
+            Assignment(
+                person_id=person, household_id=household, measure=measure, period_from=date(2026, 1, 1), amount=amount
+            )
+        )
+        snils = session.get_one(Person, person).snils
+        deaths = tmp_path / "deaths.csv"
+        deaths.write_text(f"СНИЛС;Дата смерти\r\n{snils};01.03.2026\r\n", encoding="utf-8")
+        assert import_file(session, deaths, as_of=date(2026, 3, 20)).rows_loaded == 1
+    second = recalculate(engine, url, rules, PERIOD)
+    with transaction(engine) as session:
+        changes = {
+            (c.person_id, c.measure): c.change
+            for c in session.execute(sa.select(RecalcChange).where(RecalcChange.run_id == second.run_id)).scalars()
+        }
+    assert changes[(person, measure)] == "lost"
+    assert all(person_id != person for person_id, _measure in _results(engine, second.run_id))  # not calculated
