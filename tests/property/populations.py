@@ -33,6 +33,10 @@ CATEGORIES = (
     "rehabilitated",
     "repression_victim",
     "conscript_spouse",
+    "siege_survivor",
+    "war_victim_family",
+    "guardian",
+    "foster_parent",
 )
 INCOME_KINDS = ("wages", "pension", "sick_leave", "self_employment", "deposit_interest", "maternity_benefit", "stipend")
 REASONS = (

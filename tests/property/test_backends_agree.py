@@ -5,6 +5,7 @@ condition and schedule; and a household's results do not depend on the others in
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pandas as pd
 from hypothesis import example, given, settings
@@ -18,7 +19,7 @@ from engine.ruleset import build_ruleset, read_rule_files
 from engine.snapshot import parse_snapshot
 from tests.conftest import RULES_DIR
 from tests.engine.rulekit import BASE, HEADER
-from tests.property.populations import PERIODS, populations
+from tests.property.populations import CATEGORIES, PERIODS, populations
 from tests.property.test_language_fuzz import BOOLS, MONEY, NUMBERS
 
 RULES = load_ruleset(RULES_DIR)
@@ -77,6 +78,13 @@ def assert_agree(ruleset, snapshots, period, measures) -> None:  # type: ignore[
                 if key not in expected:
                     expected[key] = scalar_row(ruleset, snapshots[row.household], measure, period, member)
                 assert vector_row(row) == expected[key], (*key, frames is plain)
+
+
+def test_the_populations_hold_every_category_the_shipped_rules_test():
+    """Else the agreement below never reaches the branches a category opens."""
+    texts = "".join(path.read_text(encoding="utf-8") for path in RULES_DIR.rglob("*.yaml"))
+    tested = set(re.findall(r"(?:has_category|category_start)\('([a-z_0-9]+)'", texts))
+    assert tested and tested <= set(CATEGORIES), sorted(tested - set(CATEGORIES))
 
 
 @settings(max_examples=60)
