@@ -24,21 +24,21 @@ MEMBERS = [
 ]
 
 
+def _rules(code: str, condition: str, entity: str = "household"):  # type: ignore[no-untyped-def]
+    """A measure paying 100 where ``condition`` holds."""
+    body = f"""\
+        eligibility: >-
+          {condition}
+        amount: 100
+        rounding: kopeck_half_up
+        schedule: {{start: application_month}}
+        """
+    return ruleset(measure(code, body, entity=entity))
+
+
 def _outcomes(condition: str) -> tuple[dict[str, str], dict[str, str]]:
     """Per member: the status in the scalar backend and in the vector backend."""
-    rules = ruleset(
-        measure(
-            "test_boolops",
-            f"""\
-            eligibility: >-
-              {condition}
-            amount: 100
-            rounding: kopeck_half_up
-            schedule: {{start: application_month}}
-            """,
-            entity="person",
-        )
-    )
+    rules = _rules("test_boolops", condition, entity="person")
     snapshot = household(members=MEMBERS)
     scalar = {
         member["id"]: evaluate(rules, snapshot, "test_boolops", "2026-03", person=member["id"], trace=False).status
@@ -79,18 +79,7 @@ def test_later_operands_count_only_where_they_are_reached(condition, expected):
 
 def _household_outcome(condition: str) -> tuple[str, str]:
     """The household's status in the scalar backend and in the vector backend."""
-    rules = ruleset(
-        measure(
-            "test_members",
-            f"""\
-            eligibility: >-
-              {condition}
-            amount: 100
-            rounding: kopeck_half_up
-            schedule: {{start: application_month}}
-            """,
-        )
-    )
+    rules = _rules("test_members", condition)
     snapshot = household(members=MEMBERS)
     scalar = evaluate(rules, snapshot, "test_members", "2026-03", trace=False).status
     frame = evaluate_frames(rules, from_snapshots([snapshot]), "test_members", "2026-03")
