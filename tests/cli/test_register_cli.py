@@ -61,3 +61,21 @@ def test_replay_of_a_missing_calculation_is_an_error(database):
     run(database, "db", "upgrade")
     result = CliRunner(env=database).invoke(main, ["replay", "42"])
     assert result.exit_code == 1 and "no calculation 42" in result.output
+
+
+def test_a_death_imported_from_the_civil_registry_stops_calculations(database, tmp_path):
+    import sqlite3
+
+    run(database, "db", "upgrade")
+    assert run(database, "db", "seed", "--persons", "300", "--seed", "11").exit_code == 0
+    path = database["MERA_DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(path) as connection:
+        snils = connection.execute("select snils from persons where id = 1").fetchone()[0]
+    deaths = tmp_path / "zags.csv"
+    deaths.write_text(f"СНИЛС;Дата смерти\r\n{snils};15.01.2026\r\n00000000000;15.01.2026\r\n", encoding="cp1251")
+    imported = run(database, "import", str(deaths), "--what", "deaths")
+    assert imported.exit_code == 0, imported.output
+    assert "deaths, 2 rows read, 1 loaded, 1 rejected" in imported.output
+    calculated = CliRunner(env=database).invoke(main, ["calc", "--person", "1", "--period", "2026-03", "--all"])
+    assert calculated.exit_code == 1 and "person 1 died on 2026-01-15" in calculated.output
+    assert run(database, "audit", "verify").exit_code == 0  # the changes joined the audit chain
