@@ -135,17 +135,20 @@ def not_applied(ruleset: RuleSet, frames: Frames, results: pd.DataFrame) -> pd.S
     on_application = [code for code in results["measure"].unique() if ruleset.measure(code).version_by != "period"]
     if not on_application or frames.applications is None:  # snapshot frames: their one application serves all
         return status
-    rows = np.flatnonzero((results["measure"].isin(on_application) & (status == "undetermined")).to_numpy())
+    # Integer keys throughout (millions of rows): the measure's category code and the household;
+    # a table of who applied for what, measures × households, answers each undetermined row.
+    measure = pd.Categorical(results["measure"])
+    names = list(measure.categories)
+    codes = measure.codes.astype(np.int64)
+    chosen = np.isin(np.arange(len(names)), [names.index(code) for code in on_application])
+    rows = np.flatnonzero(chosen[codes] & (status == "undetermined").to_numpy())
     if len(rows):
-        asked = pd.DataFrame(
-            {
-                "household": results["household"].to_numpy()[rows].astype(np.int64),
-                "measure": results["measure"].to_numpy()[rows].astype(object),
-            }
-        )
-        applied = frames.applications[["household", "measure"]].astype({"household": np.int64, "measure": object})
-        found = asked.merge(applied.drop_duplicates().assign(applied=True), how="left", on=["household", "measure"])
-        missing = ~found["applied"].notna().to_numpy()
+        households = results["household"].to_numpy().astype(np.int64)
+        applied = np.zeros((len(names), len(frames.households)), dtype=bool)
+        wanted = pd.Categorical(frames.applications["measure"].astype(object), categories=names).codes.astype(np.int64)
+        known = wanted >= 0  # applications for measures outside this run are not asked about
+        applied[wanted[known], frames.applications["household"].to_numpy().astype(np.int64)[known]] = True
+        missing = ~applied[codes[rows], households[rows]]
         status.iloc[rows[missing]] = "not_applied"
     return status
 
