@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine.backends.vector_values import vdiv_round
 from engine.backends.wide import mul_round_half_even
 
 TEN = 10**10  # a value with ten places: mantissa = value × TEN
@@ -22,20 +23,16 @@ ELIGIBLE, INELIGIBLE = 1, 2  # status codes of the result (as engine.batch's, in
 
 
 def div_half_even(numerator: np.ndarray, denominator: np.ndarray | int) -> np.ndarray:
-    """round_half_even(numerator / denominator) for int64 columns with positive denominators."""
-    quotient, remainder = np.divmod(numerator, denominator)
-    twice = remainder * 2
-    return quotient + ((twice > denominator) | ((twice == denominator) & (quotient & 1).astype(bool)))
+    """round_half_even(numerator / denominator): the vector backend's own integer division."""
+    return vdiv_round(numerator, np.int64(denominator) if np.ndim(denominator) == 0 else denominator, "half_even")
 
 
 def div_half_up(numerator: np.ndarray, denominator: int) -> np.ndarray:
-    """round_half_up(numerator / denominator) (away from zero on a tie) for a positive denominator."""
-    sign = np.sign(numerator)
-    quotient, remainder = np.divmod(np.abs(numerator), denominator)
-    return sign * (quotient + (remainder * 2 >= denominator))
+    """round_half_up(numerator / denominator), as the rounding ``kopeck_half_up`` does."""
+    return vdiv_round(numerator, np.int64(denominator), "half_up")
 
 
-class Households:
+class Shared:
     """What the benefits share, computed once (as Mera's shared variables and OpenFisca's
     inputs are)."""
 
@@ -69,7 +66,7 @@ def kopecks(value) -> int:  # type: ignore[no-untyped-def]
     return int(value * 100)
 
 
-def child_allowance(shared: Households, values: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # type: ignore[type-arg]
+def child_allowance(shared: Shared, values: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # type: ignore[type-arg]
     minimum, child_minimum = kopecks(values["per_capita_minimum"]), kopecks(values["child_minimum"])
     has_children = shared.children > 0
     eligible_rows = has_children & (shared.per_capita < minimum * 10**8)
@@ -89,7 +86,7 @@ def child_allowance(shared: Households, values: dict) -> tuple[np.ndarray, np.nd
     return status, failed, amount
 
 
-def housing_subsidy(shared: Households, values: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # type: ignore[type-arg]
+def housing_subsidy(shared: Shared, values: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # type: ignore[type-arg]
     minimum = kopecks(values["per_capita_minimum"])
     max_share = int(values["max_share"] * 100)  # two places
     allowed = div_half_even(shared.monthly * max_share, 100)  # share × income, ten places
@@ -111,7 +108,7 @@ def housing_subsidy(shared: Households, values: dict) -> tuple[np.ndarray, np.nd
     return status, failed, amount
 
 
-def veteran_payment(shared: Households, values: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # type: ignore[type-arg]
+def veteran_payment(shared: Shared, values: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # type: ignore[type-arg]
     pension_age = np.where(shared.male, int(values["pension_age_men"]), int(values["pension_age_women"]))
     eligible = shared.veteran & (shared.age >= pension_age)
     status = INELIGIBLE - eligible.astype(np.int8)
@@ -122,7 +119,7 @@ def veteran_payment(shared: Households, values: dict) -> tuple[np.ndarray, np.nd
 
 def run(population, copies: int, parameters, period_end: np.datetime64, start_month: int) -> dict[str, tuple[int, int]]:  # type: ignore[no-untyped-def]
     """Per benefit: (recipients, total in kopecks), every result column made as Mera makes it."""
-    shared = Households(population, period_end, age_limit=17)
+    shared = Shared(population, period_end, age_limit=17)
     totals = {}
     for k in range(copies):
         values = parameters(k)
