@@ -21,6 +21,7 @@ from engine.backends.vector_ops import (
     days_in_month,
     expand,
     full_months,
+    group_bounds,
     month_end,
     month_index_of,
     month_start,
@@ -458,8 +459,6 @@ def _rows_matching(
 def _coded_rows(ctx, table: str, column: str, code: str) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
     """The rows of a table whose ``column`` is ``code``, in order, and their members; once per
     frames (a categorical column compared by its codes)."""
-    from engine.backends.vector_ops import _column
-
     key = ("rows of code", table, column, code)
     found = ctx.cache.get(key)
     if found is None:
@@ -478,8 +477,7 @@ def _rows_of_code(ctx, table: str, column: str, code: str) -> tuple[np.ndarray, 
     """``_coded_rows`` of a table sorted by member, with where each member's begin among them and
     how many: counts as long as the register, made for each call rather than kept for every code."""
     coded, members = _coded_rows(ctx, table, column, code)
-    counts = np.bincount(members, minlength=len(ctx.frames.members))
-    return np.cumsum(counts) - counts, counts, coded
+    return (*group_bounds(members, len(ctx.frames.members)), coded)
 
 
 def _one_text(texts: Texts) -> str | np.ndarray:

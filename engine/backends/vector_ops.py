@@ -194,11 +194,14 @@ def _grouped(ctx, table: str, by: str, groups: int) -> tuple[np.ndarray, np.ndar
     key = ("grouped", table, by)
     found = ctx.cache.get(key)
     if found is None:
-        column = getattr(ctx.frames, table)[by].to_numpy()
-        counts = np.bincount(column, minlength=groups) if column.size else np.zeros(groups, dtype=np.int64)
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-        found = ctx.cache[key] = (starts, counts.astype(np.int64))
+        found = ctx.cache[key] = group_bounds(getattr(ctx.frames, table)[by].to_numpy(), groups)
     return found
+
+
+def group_bounds(owners: np.ndarray, groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Start row and count of each of ``groups`` groups, for rows sorted by their group."""
+    counts = np.bincount(owners, minlength=groups).astype(np.int64) if owners.size else np.zeros(groups, np.int64)
+    return np.cumsum(counts) - counts, counts
 
 
 def expand(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
