@@ -132,16 +132,15 @@ def not_applied(ruleset: RuleSet, frames: Frames, results: pd.DataFrame) -> pd.S
     it: a register run does not ask every household for an application it never made. A single
     calculation still says "undetermined: the date of application is missing"."""
     status = results["status"].copy()
-    on_application = [code for code in results["measure"].unique() if ruleset.measure(code).version_by != "period"]
-    if not on_application or frames.applications is None:  # snapshot frames: their one application serves all
+    if frames.applications is None:  # snapshot frames: their one application serves all
         return status
     # Integer keys throughout (millions of rows): the measure's category code and the household;
     # a table of who applied for what, measures × households, answers each undetermined row.
     measure = pd.Categorical(results["measure"])
     names = list(measure.categories)
+    on_application = np.array([ruleset.measure(name).version_by != "period" for name in names], dtype=bool)
     codes = measure.codes.astype(np.int64)
-    chosen = np.isin(np.arange(len(names)), [names.index(code) for code in on_application])
-    rows = np.flatnonzero(chosen[codes] & (status == "undetermined").to_numpy())
+    rows = np.flatnonzero(on_application[codes] & (status == "undetermined").to_numpy())
     if len(rows):
         households = results["household"].to_numpy().astype(np.int64)
         applied = np.zeros((len(names), len(frames.households)), dtype=bool)
