@@ -32,10 +32,10 @@ def load_deaths(session: Session, records: list[Record], as_of: date) -> Frames:
     reject_repeats(records, lambda r: r.values["snils"], "snils", "СНИЛС")
     found = persons_by_snils(session, records)
     ids = sorted({found[r.values["snils"]][0] for r in records if r.values["snils"] in found})
-    registered: dict[int, date | None] = {}
+    persons: dict[int, Person] = {}
     memberships: dict[int, list[Membership]] = defaultdict(list)
-    for batch in chunks(ids):
-        registered.update(session.execute(select(Person.id, Person.death_date).where(among(Person.id, batch))).all())
+    for batch in chunks(ids):  # loaded once, as the objects the good rows then change
+        persons.update((person.id, person) for person in session.scalars(select(Person).where(among(Person.id, batch))))
         for membership in session.scalars(select(Membership).where(among(Membership.person_id, batch))):
             memberships[membership.person_id].append(membership)
     for record in records:
@@ -46,7 +46,7 @@ def load_deaths(session: Session, records: list[Record], as_of: date) -> Frames:
         if died < born:
             record.reject("death_date", f"{died:%d.%m.%Y} — раньше даты рождения {born:%d.%m.%Y}")
             continue
-        earlier = registered[person_id]
+        earlier = persons[person_id].death_date
         if earlier is not None and earlier != died:
             record.reject("death_date", f"уже зарегистрирована другая дата смерти: {earlier:%d.%m.%Y}")
             continue
@@ -58,9 +58,9 @@ def load_deaths(session: Session, records: list[Record], as_of: date) -> Frames:
     for record in good_records(records):
         person_id, _born = found[record.values["snils"]]
         died = record.values["death_date"]
-        if registered[person_id] == died:
+        if persons[person_id].death_date == died:
             continue  # registered already: the feed sent it again
-        session.get_one(Person, person_id).death_date = died
+        persons[person_id].death_date = died
         for membership in memberships[person_id]:
             if membership.valid_to is None or membership.valid_to > died:
                 membership.valid_to = died
